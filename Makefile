@@ -1,0 +1,54 @@
+# One command to set up and build, one to set up and check everything (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup build test lint sqlfluff ruff dbt-build pytest demo-data clean
+
+## setup: create .venv with the pinned tools and this project's Python package
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	@# `source .venv/bin/activate` then lets a plain `dbt build` find profiles/.
+	@grep -q DBT_PROFILES_DIR $(BIN)/activate || { \
+	  echo 'export DBT_PROFILES_DIR="$$VIRTUAL_ENV/../profiles"'; \
+	  echo 'export DBT_SEND_ANONYMOUS_USAGE_STATS=false'; } >> $(BIN)/activate
+	touch $@
+
+## build: set up, then build the demo warehouse (seeds, models, tests)
+build: setup
+	$(DBT) build
+
+## test: set up, then run every check: lint, the dbt build with its tests, pytest
+test: setup lint dbt-build pytest
+
+lint: sqlfluff ruff
+
+sqlfluff: setup
+	$(BIN)/sqlfluff lint models macros tests analyses
+
+ruff: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+dbt-build: setup
+	$(DBT) build
+
+pytest: setup
+	$(BIN)/pytest
+
+## demo-data: regenerate the committed demo seeds with the deterministic generator
+demo-data: setup
+	$(BIN)/python -m crm_value.generate --out seeds/crm_demo --format csv
+
+clean:
+	rm -rf target logs dbt_packages crm_value.duckdb crm_value.duckdb.wal

@@ -1,0 +1,1 @@
+"""Customer value warehouse: generator, orchestration and the dbt-duckdb plugin."""
