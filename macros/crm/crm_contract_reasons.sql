@@ -1,0 +1,20 @@
+{#-
+    The generic reason codes of an entity's columns, as a list of SQL expressions that are
+    a code or null: `missing_<column>` for a required column with no value, and
+    `invalid_<column>` for a value that does not parse as its type. Needs the typed
+    column and its raw_<column> text side by side.
+-#}
+{% macro crm_contract_reasons(entity) %}
+    {%- set reasons = [] -%}
+    {%- for column in crm_raw_entity(entity).columns -%}
+        {%- set blank = "nullif(trim(raw_" ~ column.name ~ "), '') is null" -%}
+        {%- if column.required -%}
+            {%- do reasons.append("case when " ~ blank ~ " then 'missing_" ~ column.name ~ "' end") -%}
+        {%- endif -%}
+        {%- if column.type != 'text' -%}
+            {%- do reasons.append("case when not (" ~ blank ~ ") and " ~ column.name
+                ~ " is null then 'invalid_" ~ column.name ~ "' end") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(reasons) }}
+{% endmacro %}

@@ -1,0 +1,1 @@
+{{ crm_rejected_rows('service_tickets') }}
