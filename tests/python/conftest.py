@@ -1,0 +1,120 @@
+"""Shared helpers: run dbt against a raw folder in a throw-away warehouse, read results."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CLEAN = FIXTURES / "clean"
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass
+class DbtRun:
+    """The outcome of one dbt invocation."""
+
+    returncode: int
+    output: str
+    warehouse: Path
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run `sql` on the warehouse this build wrote, read-only."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: list | None = None):
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+
+def run_dbt(
+    args: list[str],
+    work_dir: Path,
+    raw_dir: Path | None = None,
+    raw_format: str = "csv",
+    dbt_vars: dict | None = None,
+) -> DbtRun:
+    """Run `dbt <args>` on the project with its own warehouse, target and log folders."""
+    env = os.environ.copy()
+    env.pop("CRM_RAW_DIR", None)
+    env.update(
+        DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        CRM_WAREHOUSE_PATH=str(work_dir / "warehouse.duckdb"),
+        CRM_RAW_FORMAT=raw_format,
+    )
+    if raw_dir is not None:
+        env["CRM_RAW_DIR"] = str(raw_dir)
+    cmd = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dbt_vars)]
+    proc = subprocess.run(
+        cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr, work_dir / "warehouse.duckdb")
+
+
+class RawFolder:
+    """A copy of a raw fixture folder that a test may change before it builds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def rows(self, entity: str) -> list[dict[str, str]]:
+        with open(self.path / f"{entity}.csv", newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    def header(self, entity: str) -> list[str]:
+        with open(self.path / f"{entity}.csv", newline="", encoding="utf-8") as f:
+            return next(csv.reader(f))
+
+    def write(self, entity: str, rows: list[dict[str, str]], header: list[str] | None = None):
+        header = header or self.header(entity)
+        with open(self.path / f"{entity}.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=header, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def append(self, entity: str, *rows: dict[str, str]) -> None:
+        self.write(entity, self.rows(entity) + list(rows))
+
+    def drop_column(self, entity: str, column: str) -> None:
+        header = [c for c in self.header(entity) if c != column]
+        self.write(entity, self.rows(entity), header)
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> RawFolder:
+    """A fresh copy of the clean fixture folder."""
+    target = tmp_path / "raw"
+    shutil.copytree(CLEAN, target)
+    return RawFolder(target)
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Iterator[Path]:
+    """A folder for one build's warehouse, target and logs."""
+    path = tmp_path / "work"
+    path.mkdir()
+    yield path
