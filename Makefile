@@ -44,7 +44,7 @@ dbt-build: setup
 	$(DBT) build
 
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 ## demo-data: regenerate the committed demo seeds with the deterministic generator
 demo-data: setup

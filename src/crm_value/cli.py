@@ -1,0 +1,31 @@
+"""`crm-value`: the project's small command line.
+
+    crm-value generate --out DIR [--format csv|parquet] [--customers N] [--orders N]
+    crm-value bench-build [--customers N] [--orders N]
+
+Each sub-command is a module with its own `main(argv)`; this only dispatches.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from crm_value import bench_build, generate
+
+COMMANDS = {
+    "generate": generate.main,
+    "bench-build": bench_build.main,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help"} or argv[0] not in COMMANDS:
+        print(__doc__.strip())
+        return 0 if argv and argv[0] in {"-h", "--help"} else 2
+    result = COMMANDS[argv[0]](argv[1:])
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
