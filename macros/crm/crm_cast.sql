@@ -1,24 +1,37 @@
 {#-
     Cast one raw text value to its contract type; a value that does not parse becomes
     null (crm_contract_reasons() then flags it). Text is trimmed and blank becomes null.
-    Integers must be whole numbers ('1.5' is unparseable, not rounded); decimals are
+    Only the contract's forms parse: ISO-8601 dates and timestamps (an offset converts
+    to UTC), plain decimal numbers with `.` (an exponent is allowed). Integers must be
+    whole numbers ('1.5' is unparseable, not rounded) that fit a bigint; decimals are
     rounded to cents, decimal(18, 2).
 -#}
 {% macro crm_cast(raw_column, type) %}
     {%- set cleaned = "nullif(trim(" ~ raw_column ~ "), '')" -%}
+    {%- set iso_datetime = '\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?' -%}
+    {%- set number = '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?' -%}
     {%- if type == 'text' -%}
         {{ cleaned }}
     {%- elif type == 'timestamp' -%}
-        {{ crm_try_cast(cleaned, dbt.type_timestamp()) }}
+        case
+            when {{ crm_matches(cleaned, iso_datetime) }}
+                then {{ crm_try_cast_utc_timestamp(cleaned) }}
+        end
     {%- elif type == 'date' -%}
-        {{ crm_try_cast(cleaned, 'date') }}
+        case
+            when {{ crm_matches(cleaned, iso_datetime) }}
+                then {{ crm_try_cast(crm_try_cast_utc_timestamp(cleaned), 'date') }}
+        end
     {%- elif type == 'decimal' -%}
-        {{ crm_try_cast(cleaned, 'decimal(18, 2)') }}
+        case
+            when {{ crm_matches(cleaned, number) }}
+                then {{ crm_try_cast(cleaned, 'decimal(18, 2)') }}
+        end
     {%- elif type == 'integer' -%}
         {%- set as_number = crm_try_cast(cleaned, 'decimal(38, 6)') -%}
         case
-            when {{ as_number }} = floor({{ as_number }})
-                then cast({{ as_number }} as {{ dbt.type_bigint() }})
+            when {{ crm_matches(cleaned, number) }} and {{ as_number }} = floor({{ as_number }})
+                then {{ crm_try_cast(as_number, dbt.type_bigint()) }}
         end
     {%- else -%}
         {{ exceptions.raise_compiler_error("crm_cast: unknown contract type '" ~ type ~ "'") }}

@@ -1,5 +1,6 @@
 {#-
-    Run before anything builds (on-run-start). In file mode, stop the build at the first
+    Run before anything builds (on-run-start). Every file is read in full once (a CSV
+    that breaks on its last line is caught here too). In file mode, stop the build on a
     bad file with an error that names the file and the column: a missing file, an
     unreadable file, a required column the file lacks, or an empty customers or orders
     file. In demo mode (seeds) there is nothing to check.
@@ -9,7 +10,7 @@
         {%- set problems = [] -%}
         {%- for entity, spec in crm_raw_entities().items() -%}
             {%- set path = crm_raw_file_path(entity) -%}
-            {%- set verdict = crm_probe_raw_file(entity, count_rows=spec.requires_rows) -%}
+            {%- set verdict = crm_probe_raw_file(entity, count_rows=true) -%}
             {%- if verdict.status == 'missing' -%}
                 {%- do problems.append("raw file " ~ path ~ " (entity " ~ entity ~ ") is missing") -%}
             {%- elif verdict.status == 'unreadable' -%}

@@ -56,7 +56,7 @@ final as (
 
 select
     {{ crm_column_list(entity) }},
-    {{ crm_column_list(entity, prefix='raw_') }},
+    {{ crm_rejected_raw_columns(entity) }},
     n_raw_rows,
     reject_reasons,
     case when reject_reasons is null then 'accepted' else 'rejected' end as row_outcome

@@ -21,8 +21,9 @@ final as (
         superseded_rows,
         exact_duplicate_rows + superseded_rows as collapsed_rows,
         rejected_rows,
+        rejected_raw_rows,
         case
-            when raw_rows > 0 then cast(rejected_rows as double) / raw_rows
+            when raw_rows > 0 then cast(rejected_raw_rows as double) / raw_rows
             else 0
         end as rejected_share,
         cast(max_rejected_share as double) as max_rejected_share,

@@ -126,6 +126,8 @@ def test_demo_text_comes_through_unchanged(demo_build):
         )
     )
     assert raw, "the demo should hold Chinese names"
+    compared = [cid for cid, _, _ in raw if cid in staged]
+    assert len(compared) >= 40, "most sampled customers should be staged"
     for cid, name, city in raw:
         if cid in staged:
             assert staged[cid] == (name.strip(), city.strip() if city else None)

@@ -108,10 +108,17 @@ def test_parquet_input_gives_the_same_staging_rows_as_csv(raw, work, tmp_path):
     pq_work.mkdir()
     pq_run = run_dbt(["build", *RAW_LAYERS], pq_work, raw_dir=raw.path, raw_format="parquet")
     assert pq_run.returncode == 0, pq_run.output[-3000:]
-    for model, key in [
-        ("stg_crm__orders", "order_id"),
-        ("stg_crm__customers", "customer_id"),
-        ("stg_crm__receivables", "invoice_id"),
+    for entity, key in [
+        ("customers", "customer_id"),
+        ("orders", "order_id"),
+        ("receivables", "invoice_id"),
+        ("service_tickets", "ticket_id"),
+        ("surveys", "response_id"),
     ]:
-        sql = f"select * from staging.{model} order by {key}"
-        assert csv_run.query(sql) == pq_run.query(sql), model
+        sql = f"select * from staging.stg_crm__{entity} order by {key}"
+        assert csv_run.query(sql) == pq_run.query(sql), entity
+        counts = (
+            "select * exclude (invocation_id, checked_at) "
+            "from audit.crm_row_reconciliation order by entity"
+        )
+        assert csv_run.query(counts) == pq_run.query(counts)

@@ -66,7 +66,7 @@ final as (
 
 select
     {{ crm_column_list('customers') }},
-    {{ crm_column_list('customers', prefix='raw_') }},
+    {{ crm_rejected_raw_columns('customers') }},
     n_raw_rows,
     reject_reasons,
     case

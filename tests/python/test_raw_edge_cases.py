@@ -1,0 +1,191 @@
+"""Edge cases found in review: each one a guard with a fixture that trips it."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import RawFolder, run_dbt
+from test_raw_rows import CUSTOMER, NO_BOUND, ORDER, RAW_LAYERS, build, reconciliation, rejected
+
+
+def test_rows_starting_with_hash_are_read_not_taken_for_comments(raw, work):
+    raw.write("orders", [{**row, "order_id": f"#{i}"} for i, row in enumerate(raw.rows("orders"))])
+    run = build(raw, work)
+    assert reconciliation(run, "orders")["raw_rows"] == 10
+    assert run.scalar("select count(*) from staging.stg_crm__orders") == 10
+
+
+def test_copies_of_a_bad_row_count_in_the_rejected_share(raw, work):
+    bad = {**ORDER, "customer_id": "C999"}
+    raw.append("orders", bad)
+    once = run_dbt(
+        ["build", *RAW_LAYERS], work, raw_dir=raw.path, dbt_vars={"max_rejected_share": 0.1}
+    )
+    assert once.returncode == 0, once.output[-3000:]  # 1 of 11 rows
+    raw.append("orders", bad, bad)
+    thrice = run_dbt(
+        ["build", *RAW_LAYERS], work, raw_dir=raw.path, dbt_vars={"max_rejected_share": 0.1}
+    )
+    assert thrice.returncode != 0  # 3 of 13 rows, though one distinct rejected row
+    assert "crm_rejected_share_within_bound_orders" in thrice.output
+    assert thrice.query(
+        "select rejected_rows, rejected_raw_rows from audit.crm_row_reconciliation "
+        "where entity = 'orders'"
+    ) == [(1, 3)]
+
+
+@pytest.mark.parametrize(
+    ("change", "reasons"),
+    [
+        ({"quantity": "1e25"}, "invalid_quantity"),
+        ({"quantity": "99999999999999999999"}, "invalid_quantity"),
+        ({"amount": "1_000"}, "invalid_amount"),
+        ({"amount": "inf"}, "invalid_amount"),
+        ({"ordered_at": "2024/01/01"}, "invalid_ordered_at"),
+        ({"ordered_at": "epoch"}, "invalid_ordered_at"),
+        ({"ordered_at": "-infinity"}, "invalid_ordered_at"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_values_outside_the_contracts_forms_are_rejected_not_crashed(raw, work, change, reasons):
+    raw.append("orders", {**ORDER, **change})
+    run = build(raw, work)
+    assert rejected(run, "orders", "order_id", "O900") == [reasons]
+
+
+def test_offsets_convert_to_utc(raw, work):
+    raw.append("orders", {**ORDER, "ordered_at": "2025-01-01T23:30:00-08:00"})
+    raw.append(
+        "service_tickets",
+        {
+            "ticket_id": "T900",
+            "customer_id": "C001",
+            "opened_at": "2025-03-05T10:00:00+08:00",
+            "closed_at": "2025-03-05T02:30:00Z",
+            "ticket_type": "repair",
+            "handling_minutes": "30",
+        },
+    )
+    run = build(raw, work)
+    assert (
+        str(run.scalar("select ordered_at from staging.stg_crm__orders where order_id = 'O900'"))
+        == "2025-01-02 07:30:00"
+    )
+    assert (
+        str(
+            run.scalar(
+                "select opened_at from staging.stg_crm__service_tickets where ticket_id = 'T900'"
+            )
+        )
+        == "2025-03-05 02:00:00"
+    )
+
+
+def test_paid_at_is_set_only_when_fully_paid(raw, work):
+    raw.append(
+        "receivables",
+        {
+            "invoice_id": "I900",
+            "customer_id": "C002",
+            "issued_at": "2025-01-10",
+            "due_at": "2025-02-10",
+            "amount": "200.00",
+            "paid_amount": "100.00",
+            "paid_at": "2025-02-01",
+        },
+    )
+    run = build(raw, work)
+    assert rejected(run, "receivables", "invoice_id", "I900") == ["paid_at_before_full_payment"]
+
+
+def test_a_bad_line_late_in_an_optional_file_stops_the_build_before_models(raw, work):
+    rows = [
+        {
+            "invoice_id": f"I{i:05d}",
+            "customer_id": "C002",
+            "issued_at": "2025-01-10",
+            "due_at": "2025-02-10",
+            "amount": "10.00",
+            "paid_amount": "0",
+            "paid_at": "",
+        }
+        for i in range(5000)
+    ]
+    raw.write("receivables", rows)
+    with open(raw.path / "receivables.csv", "a", encoding="utf-8") as f:
+        f.write("I99999,C002,2025-01-10,2025-02-10,10.00,0,,extra,fields\n")
+    run = run_dbt(["build", *RAW_LAYERS], work, raw_dir=raw.path)
+    assert run.returncode != 0
+    assert "Bad raw input, nothing was built" in run.output
+    assert f"{raw.path}/receivables.csv (entity receivables) cannot be read" in run.output
+
+
+def test_parquet_missing_required_column_is_named(raw: RawFolder, work):
+    with duckdb.connect() as con:
+        for path in raw.path.glob("*.csv"):
+            drop = " exclude (amount)" if path.stem == "orders" else ""
+            con.execute(
+                f"copy (select *{drop} from read_csv('{path}', header = true)) "
+                f"to '{path.with_suffix('.parquet')}' (format parquet)"
+            )
+    run = run_dbt(["build", *RAW_LAYERS], work, raw_dir=raw.path, raw_format="parquet")
+    assert run.returncode != 0
+    assert f"{raw.path}/orders.parquet (entity orders) lacks required column 'amount'" in run.output
+
+
+def test_parquet_timestamptz_does_not_shift_with_the_host_zone(raw: RawFolder, work, monkeypatch):
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        for path in raw.path.glob("*.csv"):
+            cast = (
+                ", cast(ordered_at as timestamptz) as ordered_at" if path.stem == "orders" else ""
+            )
+            exclude = " exclude (ordered_at)" if path.stem == "orders" else ""
+            con.execute(
+                f"copy (select *{exclude}{cast} from read_csv('{path}', header = true)) "
+                f"to '{path.with_suffix('.parquet')}' (format parquet)"
+            )
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    run = run_dbt(["build", *RAW_LAYERS], work, raw_dir=raw.path, raw_format="parquet")
+    assert run.returncode == 0, run.output[-3000:]
+    assert (
+        str(run.scalar("select ordered_at from staging.stg_crm__orders where order_id = 'O001'"))
+        == "2024-01-10 10:00:00"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        (
+            {"max_rejected_share": 2},
+            "Invalid var 'max_rejected_share' = 2: must be a number in [0, 1]",
+        ),
+        ({"max_rejected_share": "lots"}, "Invalid var 'max_rejected_share'"),
+        (
+            {"future_tolerance_days": 1.5},
+            "Invalid var 'future_tolerance_days' = 1.5: must be a whole number",
+        ),
+        ({"max_rejected_share_by_entity": {"invoices": 0.1}}, "unknown entity 'invoices'"),
+        (
+            {"max_rejected_share_by_entity": {"orders": -1}},
+            "Invalid var 'max_rejected_share_by_entity.orders' = -1",
+        ),
+    ],
+    ids=lambda v: None,
+)
+def test_a_var_out_of_range_stops_the_build_naming_it(raw, work, dbt_vars, message):
+    run = run_dbt(["build", *RAW_LAYERS], work, raw_dir=raw.path, dbt_vars=dbt_vars)
+    assert run.returncode != 0
+    assert message in run.output, run.output[-2000:]
+
+
+def test_future_tolerance_days_moves_the_limit(raw, work):
+    raw.append("customers", {**CUSTOMER, "updated_at": "2030-01-01 00:00:00"})
+    strict = build(raw, work)
+    assert rejected(strict, "customers", "customer_id", "C900") == ["future_updated_at"]
+    lenient = build(raw, work, dbt_vars={**NO_BOUND, "future_tolerance_days": 3650})
+    assert (
+        lenient.scalar("select count(*) from staging.stg_crm__customers where customer_id = 'C900'")
+        == 1
+    )
