@@ -1,8 +1,9 @@
 {#-
     The raw-file contract, written once: every entity with its key, whether the file must
     hold rows, and its columns with their type and whether a value is required.
-    Types: text, timestamp, date, integer, decimal. Entity-specific rules (ranges, value
-    sets, cross-column rules) live in each base model; everything generic (reading,
+    Types: text, timestamp, date, integer, decimal. A text column with `values` accepts
+    only those codes (else `invalid_<column>`). Entity-specific rules (ranges, cross-column
+    rules) live in each base model; everything generic (reading,
     collapsing exact duplicates, casting, missing/unparseable checks) is driven from here.
 -#}
 {% macro crm_raw_entities() %}
@@ -13,7 +14,8 @@
             'columns': [
                 {'name': 'customer_id', 'type': 'text', 'required': true},
                 {'name': 'customer_name', 'type': 'text', 'required': false},
-                {'name': 'customer_type', 'type': 'text', 'required': false},
+                {'name': 'customer_type', 'type': 'text', 'required': false,
+                 'values': ['individual', 'business']},
                 {'name': 'region', 'type': 'text', 'required': false},
                 {'name': 'city', 'type': 'text', 'required': false},
                 {'name': 'industry', 'type': 'text', 'required': false},
@@ -31,7 +33,8 @@
                 {'name': 'order_id', 'type': 'text', 'required': true},
                 {'name': 'customer_id', 'type': 'text', 'required': true},
                 {'name': 'ordered_at', 'type': 'timestamp', 'required': true},
-                {'name': 'status', 'type': 'text', 'required': true},
+                {'name': 'status', 'type': 'text', 'required': true,
+                 'values': ['completed', 'cancelled', 'returned']},
                 {'name': 'quantity', 'type': 'integer', 'required': false},
                 {'name': 'amount', 'type': 'decimal', 'required': true},
                 {'name': 'cost', 'type': 'decimal', 'required': false},
@@ -59,7 +62,8 @@
                 {'name': 'customer_id', 'type': 'text', 'required': true},
                 {'name': 'opened_at', 'type': 'timestamp', 'required': true},
                 {'name': 'closed_at', 'type': 'timestamp', 'required': false},
-                {'name': 'ticket_type', 'type': 'text', 'required': true},
+                {'name': 'ticket_type', 'type': 'text', 'required': true,
+                 'values': ['complaint', 'inquiry', 'request', 'repair']},
                 {'name': 'handling_minutes', 'type': 'decimal', 'required': false},
             ],
         },

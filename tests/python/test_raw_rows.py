@@ -80,7 +80,7 @@ def reconciliation(run, entity: str) -> dict:
         ({"ordered_at": "2099-01-01 00:00:00"}, "future_ordered_at"),
         (
             {"amount": "abc", "status": "lost", "customer_id": "C999"},
-            "invalid_amount,invalid_status,unknown_customer",
+            "invalid_status,invalid_amount,unknown_customer",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,

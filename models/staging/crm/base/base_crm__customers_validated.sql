@@ -27,8 +27,7 @@ row_checked as (
         n_raw_rows,
         {{ crm_reason_list(
             crm_contract_reasons('customers')
-            + ["case when customer_type not in ('individual', 'business') then 'invalid_customer_type' end",
-               "case when updated_at < created_at then 'updated_before_created' end"]
+            + ["case when updated_at < created_at then 'updated_before_created' end"]
             + crm_future_reasons(['created_at', 'updated_at'])
         ) }} as row_reasons
     from typed

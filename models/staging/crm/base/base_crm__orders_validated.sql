@@ -4,7 +4,6 @@
 {{ crm_validate_customer_fact(
     'orders',
     rules=[
-        "case when status not in ('completed', 'cancelled', 'returned') then 'invalid_status' end",
         "case when quantity < 0 then 'negative_quantity' end",
         "case when amount < 0 then 'negative_amount' end",
         "case when cost < 0 then 'negative_cost' end",

@@ -4,7 +4,6 @@
 {{ crm_validate_customer_fact(
     'service_tickets',
     rules=[
-        "case when ticket_type not in ('complaint', 'inquiry', 'request', 'repair') then 'invalid_ticket_type' end",
         "case when closed_at < opened_at then 'closed_before_opened' end",
         "case when handling_minutes < 0 then 'negative_handling_minutes' end",
     ],
