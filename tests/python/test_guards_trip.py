@@ -1,0 +1,99 @@
+"""Every dbt guard can fail: build a clean warehouse once, then for each guard damage a
+copy of it in exactly the way the guard exists to catch, and check that the guard's test
+fails (and names itself). The clean build, where all of them pass, is the control."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from conftest import RawFolder, run_dbt
+from test_raw_rows import NO_BOUND, ORDER, RAW_LAYERS
+
+BASE_ORDERS = "staging.base_crm__orders_validated"
+BASE_CUSTOMERS = "staging.base_crm__customers_validated"
+
+
+@pytest.fixture(scope="module")
+def clean_build(tmp_path_factory):
+    """A warehouse built from the clean fixture plus one rejected order."""
+    from conftest import CLEAN
+
+    root = tmp_path_factory.mktemp("guards")
+    raw = RawFolder(root / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    raw.append("orders", {**ORDER, "customer_id": "C999"})
+    work = root / "work"
+    work.mkdir()
+    run = run_dbt(["build", *RAW_LAYERS], work, raw_dir=raw.path, dbt_vars=NO_BOUND)
+    assert run.returncode == 0, run.output[-3000:]
+    return raw, run
+
+
+CASES = [
+    # guard (dbt selector), damage, the test name expected among the failures
+    (
+        "crm_row_reconciliation",
+        f"delete from {BASE_ORDERS} where order_id = 'O001'",
+        "crm_rows_reconcile_orders",
+    ),
+    (
+        "test_name:crm_reason_codes_known,rejected_orders",
+        "update audit.rejected_orders set reject_reasons = 'unknown_customer,made_up_code'",
+        "crm_reason_codes_known_rejected_orders",
+    ),
+    (
+        "test_name:crm_in_range,stg_crm__orders",
+        f"update {BASE_ORDERS} set amount = -1 where order_id = 'O001'",
+        "crm_in_range_stg_crm__orders_amount",
+    ),
+    (
+        "test_name:crm_expression_is_true,stg_crm__customers",
+        f"update {BASE_CUSTOMERS} set updated_at = created_at - interval 1 day "
+        "where customer_id = 'C001'",
+        "crm_expression_is_true_stg_crm__customers",
+    ),
+    (
+        "test_name:crm_expression_is_true,base_crm__orders_validated",
+        f"update {BASE_ORDERS} set reject_reasons = 'negative_amount' where order_id = 'O001'",
+        "crm_expression_is_true_base_crm__orders_validated",
+    ),
+    (
+        "test_name:unique,stg_crm__orders",
+        f"insert into {BASE_ORDERS} select * from {BASE_ORDERS} where order_id = 'O001'",
+        "unique_stg_crm__orders_order_id",
+    ),
+    (
+        "test_name:relationships,stg_crm__orders",
+        f"update {BASE_ORDERS} set customer_id = 'C404' where order_id = 'O001'",
+        "relationships_stg_crm__orders",
+    ),
+    (
+        "test_name:accepted_values,stg_crm__orders",
+        f"update {BASE_ORDERS} set status = 'shipped' where order_id = 'O001'",
+        "accepted_values_stg_crm__orders_status",
+    ),
+    (
+        "test_name:crm_unique_combination,crm_reject_reasons",
+        "insert into reference.crm_reject_reasons "
+        "select * from reference.crm_reject_reasons limit 1",
+        "crm_unique_combination_crm_reject_reasons",
+    ),
+]
+
+
+@pytest.mark.parametrize(("selector", "damage", "test_name"), CASES, ids=[c[2] for c in CASES])
+def test_guard_fails_on_the_damage_it_exists_to_catch(
+    clean_build, tmp_path, selector, damage, test_name
+):
+    raw, clean = clean_build
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(clean.warehouse, work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute(damage)
+    run = run_dbt(["build", "--select", selector], work, raw_dir=raw.path, dbt_vars=NO_BOUND)
+    assert run.returncode != 0, run.output[-3000:]
+    failures = [line for line in run.output.splitlines() if "FAIL" in line]
+    assert any(test_name in line for line in failures), "\n".join(failures) or run.output[-3000:]
