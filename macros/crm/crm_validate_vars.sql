@@ -18,5 +18,10 @@
         {%- do crm_require_number('max_rejected_share_by_entity.' ~ entity, bound, 0, 1) -%}
     {%- endfor -%}
     {%- do crm_require_number('future_tolerance_days', var('future_tolerance_days'), 0, 3650, integer=true) -%}
+    {%- do crm_validate_window_vars() -%}
+    {%- do crm_validate_rfm_vars() -%}
+    {%- do crm_validate_abc_vars() -%}
+    {%- do crm_validate_pyramid_vars() -%}
+    {%- do crm_validate_strategy_vars() -%}
     select 1 as vars_validated
 {% endmacro %}
