@@ -1,0 +1,43 @@
+{#-
+    The analysis date, resolved once: var `as_of_date`, or the day after the latest valid
+    (completed) order. Everything downstream joins this one row; nothing reads the clock.
+-#}
+{%- do crm_validate_window_vars() -%}
+
+with
+
+valid_orders as (
+    select ordered_at from {{ ref('stg_crm__orders') }}
+    where is_completed
+),
+
+latest as (
+    -- An aggregate without group by: always exactly one row, even with no orders.
+    select max(cast(ordered_at as date)) as latest_order_date
+    from valid_orders
+),
+
+resolved as (
+    select
+        {% if var('as_of_date') is not none -%}
+            cast('{{ var("as_of_date") }}' as date)
+        {%- else -%}
+            cast({{ dbt.dateadd('day', 1, 'latest_order_date') }} as date)
+        {%- endif %} as as_of_date
+    from latest
+),
+
+final as (
+    select
+        as_of_date,
+        cast({{ dbt.dateadd('day', -var('value_window_days'), 'as_of_date') }} as date)
+            as value_window_start_date,
+        {% if var('rfm_window_days') is not none -%}
+            cast({{ dbt.dateadd('day', -var('rfm_window_days'), 'as_of_date') }} as date)
+        {%- else -%}
+            cast(null as date)
+        {%- endif %} as rfm_window_start_date
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,98 @@
+{#-
+    One row per customer in scope (file opened before as_of_date) with everything the
+    marts need from the valid orders before as_of_date: first and last order dates, counts
+    and sums over the RFM window and the value window. The one big scan over orders.
+-#}
+with
+
+analysis_date as (
+    select
+        as_of_date,
+        value_window_start_date,
+        rfm_window_start_date
+    from {{ ref('int_analysis_date_resolved') }}
+),
+
+customers as (
+    select
+        customer_id,
+        created_at
+    from {{ ref('stg_crm__customers') }}
+),
+
+valid_orders as (
+    select
+        customer_id,
+        ordered_at,
+        amount,
+        cost
+    from {{ ref('stg_crm__orders') }}
+    where is_completed
+),
+
+customers_in_scope as (
+    select
+        customers.customer_id,
+        customers.created_at,
+        analysis_date.as_of_date
+    from customers
+    cross join analysis_date
+    where customers.created_at < analysis_date.as_of_date
+),
+
+orders_in_scope as (
+    select
+        valid_orders.customer_id,
+        valid_orders.amount,
+        {{ crm_abc_measure('valid_orders.amount', 'valid_orders.cost') }} as measure,
+        cast(valid_orders.ordered_at as date) as ordered_date,
+        valid_orders.ordered_at >= analysis_date.value_window_start_date as is_in_value_window,
+        coalesce(
+            valid_orders.ordered_at >= analysis_date.rfm_window_start_date, true
+        ) as is_in_rfm_window
+    from valid_orders
+    cross join analysis_date
+    where valid_orders.ordered_at < analysis_date.as_of_date
+),
+
+order_summary as (
+    select
+        customer_id,
+        min(ordered_date) as first_order_date,
+        max(ordered_date) as last_order_date,
+        cast(count(*) as integer) as valid_orders,
+        cast(sum(case when is_in_rfm_window then 1 else 0 end) as integer) as rfm_frequency,
+        cast(coalesce(sum(case when is_in_rfm_window then amount end), 0) as decimal(18, 2))
+            as rfm_monetary,
+        cast(sum(case when is_in_value_window then 1 else 0 end) as integer) as value_window_orders,
+        cast(
+            coalesce(sum(case when is_in_value_window then amount end), 0) as decimal(18, 2)
+        ) as value_window_revenue,
+        -- An order whose cost is unknown adds nothing to a margin measure (0, not unknown).
+        cast(
+            coalesce(sum(case when is_in_value_window then measure end), 0) as decimal(18, 2)
+        ) as value_window_measure
+    from orders_in_scope
+    group by customer_id
+),
+
+final as (
+    select
+        customers_in_scope.customer_id,
+        customers_in_scope.created_at,
+        customers_in_scope.as_of_date,
+        order_summary.first_order_date,
+        order_summary.last_order_date,
+        order_summary.customer_id is not null as has_valid_order,
+        coalesce(order_summary.valid_orders, 0) as valid_orders,
+        coalesce(order_summary.rfm_frequency, 0) as rfm_frequency,
+        coalesce(order_summary.rfm_monetary, 0) as rfm_monetary,
+        coalesce(order_summary.value_window_orders, 0) as value_window_orders,
+        coalesce(order_summary.value_window_revenue, 0) as value_window_revenue,
+        coalesce(order_summary.value_window_measure, 0) as value_window_measure
+    from customers_in_scope
+    left join order_summary
+        on customers_in_scope.customer_id = order_summary.customer_id
+)
+
+select * from final
