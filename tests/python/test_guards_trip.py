@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import pytest
 from conftest import RawFolder, run_dbt
-from test_raw_rows import NO_BOUND, ORDER, RAW_LAYERS
+from test_raw_rows import NO_BOUND, ORDER
 
 BASE_ORDERS = "staging.base_crm__orders_validated"
 BASE_CUSTOMERS = "staging.base_crm__customers_validated"
@@ -26,7 +26,7 @@ def clean_build(tmp_path_factory):
     raw.append("orders", {**ORDER, "customer_id": "C999"})
     work = root / "work"
     work.mkdir()
-    run = run_dbt(["build", *RAW_LAYERS], work, raw_dir=raw.path, dbt_vars=NO_BOUND)
+    run = run_dbt(["build"], work, raw_dir=raw.path, dbt_vars=NO_BOUND)
     assert run.returncode == 0, run.output[-3000:]
     return raw, run
 
@@ -73,6 +73,44 @@ CASES = [
         "test_name:accepted_values,stg_crm__orders",
         f"update {BASE_ORDERS} set status = 'shipped' where order_id = 'O001'",
         "accepted_values_stg_crm__orders_status",
+    ),
+    (
+        "test_name:crm_has_one_strategy,fct_customer_pyramid",
+        "update marts.dim_tier_strategy set tier_code = tier_code || '_renamed' "
+        "where scheme = 'pyramid'",
+        "crm_has_one_strategy_fct_customer_pyramid_pyramid_tier__pyramid",
+    ),
+    (
+        "assert_rfm_segment_grid_covers_each_cell_once",
+        "delete from reference.rfm_segment_grid where r_score = 3 and fm_score = 3",
+        "assert_rfm_segment_grid_covers_each_cell_once",
+    ),
+    (
+        "assert_abc_class_a_holds_its_share",
+        "update marts.fct_customer_abc set abc_class = 'B' where abc_rank = 1",
+        "assert_abc_class_a_holds_its_share",
+    ),
+    (
+        "assert_pyramid_counts_match_cut_points",
+        "update marts.fct_customer_pyramid set pyramid_tier = 'medium' "
+        "where pyramid_rank = (select max(pyramid_rank) from marts.fct_customer_pyramid)",
+        "assert_pyramid_counts_match_cut_points",
+    ),
+    (
+        "assert_tier_summary_shares_sum_to_one",
+        "update marts.fct_rfm8_segment_summary set share_of_customers = share_of_customers / 2",
+        "assert_tier_summary_shares_sum_to_one",
+    ),
+    (
+        "test_name:crm_expression_is_true,int_analysis_date_resolved",
+        "insert into intermediate.int_analysis_date_resolved "
+        "select * from intermediate.int_analysis_date_resolved",
+        "crm_expression_is_true_int_analysis_date_resolved",
+    ),
+    (
+        "test_name:unique,fct_customer_rfm",
+        "insert into marts.fct_customer_rfm select * from marts.fct_customer_rfm limit 1",
+        "unique_fct_customer_rfm_customer_id",
     ),
     (
         "test_name:crm_unique_combination,crm_reject_reasons",
