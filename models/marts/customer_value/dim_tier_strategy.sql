@@ -1,5 +1,13 @@
-{#- The tier-strategy dimension: the editable seed tier_strategy, typed, one row per (scheme, tier_code). -#}
+{#-
+    The tier-strategy dimension: the editable seed tier_strategy, typed, one row per
+    (scheme, tier_code), stamped with the as_of_date of the build like every mart.
+-#}
 with
+
+analysis_date as (
+    select as_of_date from {{ ref('int_analysis_date_resolved') }}
+),
+
 
 strategy as (
     select
@@ -17,16 +25,18 @@ strategy as (
 
 final as (
     select
-        cast(scheme as {{ dbt.type_string() }}) as scheme,
-        cast(tier_code as {{ dbt.type_string() }}) as tier_code,
-        cast(tier_label_zh as {{ dbt.type_string() }}) as tier_label_zh,
-        cast(tier_label_en as {{ dbt.type_string() }}) as tier_label_en,
-        cast(priority_rank as integer) as priority_rank,
-        cast(service_level as {{ dbt.type_string() }}) as service_level,
-        cast(contact_cadence_days as integer) as contact_cadence_days,
-        cast(recommended_actions_zh as {{ dbt.type_string() }}) as recommended_actions_zh,
-        cast(recommended_actions_en as {{ dbt.type_string() }}) as recommended_actions_en
+        analysis_date.as_of_date,
+        cast(strategy.scheme as {{ dbt.type_string() }}) as scheme,
+        cast(strategy.tier_code as {{ dbt.type_string() }}) as tier_code,
+        cast(strategy.tier_label_zh as {{ dbt.type_string() }}) as tier_label_zh,
+        cast(strategy.tier_label_en as {{ dbt.type_string() }}) as tier_label_en,
+        cast(strategy.priority_rank as integer) as priority_rank,
+        cast(strategy.service_level as {{ dbt.type_string() }}) as service_level,
+        cast(strategy.contact_cadence_days as integer) as contact_cadence_days,
+        cast(strategy.recommended_actions_zh as {{ dbt.type_string() }}) as recommended_actions_zh,
+        cast(strategy.recommended_actions_en as {{ dbt.type_string() }}) as recommended_actions_en
     from strategy
+    cross join analysis_date
 )
 
 select * from final
