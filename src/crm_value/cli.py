@@ -2,6 +2,7 @@
 
     crm-value generate --out DIR [--format csv|parquet] [--customers N] [--orders N]
     crm-value bench-build [--customers N] [--orders N]
+    crm-value bench-value-model [--customers N] [--orders N]
 
 Each sub-command is a module with its own `main(argv)`; this only dispatches.
 """
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import sys
 
-from crm_value import bench_build, generate
+from crm_value import bench_build, bench_value_model, generate
 
 COMMANDS = {
     "generate": generate.main,
     "bench-build": bench_build.main,
+    "bench-value-model": bench_value_model.main,
 }
 
 

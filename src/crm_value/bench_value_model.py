@@ -1,0 +1,298 @@
+"""Benchmark: `dbt build` of the project against a hand-written DuckDB script of the same rules.
+
+The bar: a full build with all its tests should cost no more than three times a hand-written
+DuckDB script of the same rules on the same files, in time and in peak memory. This module
+measures both on one generated Parquet data set and prints the two figures and their ratios:
+
+    python -m crm_value.bench_value_model --customers 1000000 --orders 10000000
+
+1. The data: `crm_value.generate.generate(dir, "parquet", customers, orders, seed, True)` into
+   a cache folder per size and seed (`--cache-dir`), reused when its `_anomalies.json` says it
+   holds that size, seed and format. Generation runs in a child process, so this process stays
+   small (see the fallback below) and it is not part of any figure.
+2. The hand-written script, `benchmarks/handwritten_value_model.sql`: a Python child opens a
+   fresh DuckDB file (threads = 2, preserve_insertion_order = false, TimeZone = UTC, as the
+   dbt profile sets them), substitutes `{raw_dir}` and executes the script.
+3. `dbt build` (every seed, model and test) with the dbt next to `sys.executable`, reading
+   the same folder through CRM_RAW_DIR into another fresh DuckDB file. Its artifacts and logs
+   go to the cache folder, so a run does not touch the project's own `target/`.
+
+Then both warehouses are opened read-only and compared: rows of RFM / ABC / pyramid on each
+side, and the customers whose rfm_cell, rfm8 / named segment, abc_class or pyramid_tier
+differ (a full join on customer_id, so a customer present on one side only counts as a
+difference). Non-zero differences mean the script does not apply the same rules. The exit
+code is non-zero when either measured command fails; a difference is reported, not fatal.
+
+How peak memory is measured. Each measured command is its own child process, started under
+GNU `/usr/bin/time -f %M`, which reaps it with wait4() and reports that one process's
+`ru_maxrss` (KiB): its peak resident set, including any child it waited for. Two simpler
+methods give wrong figures. `getrusage(RUSAGE_CHILDREN)` is a maximum over every child
+reaped so far, not a sum, so deltas cannot separate two commands. And wait4() called here
+is wrong as soon as this process has been large: Linux carries the parent's RSS high-water
+mark into a (v)forked child when it execs, so every child would report at least this
+process's own peak. `/usr/bin/time` is a tiny process, so its child starts clean. Without
+`/usr/bin/time`, the fallback is wait4() from here, which is sound only because this process
+stays small (no data generation, no DuckDB until the measurements are done). Wall time is
+measured here around each child. Figures are noisy on a shared machine: run it twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_model.sql"
+GNU_TIME = Path("/usr/bin/time")
+BAR = 3.0
+
+_GENERATE_CHILD = """
+import sys
+from crm_value.generate import generate
+out, customers, orders, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+generate(out, "parquet", customers, orders, seed, True)
+"""
+
+_HANDWRITTEN_CHILD = """
+import sys
+import duckdb
+script, raw_dir, database = sys.argv[1], sys.argv[2], sys.argv[3]
+with open(script, encoding="utf-8") as handle:
+    sql = handle.read().replace("{raw_dir}", raw_dir.replace("'", "''"))
+con = duckdb.connect(database, config={"threads": 2, "preserve_insertion_order": False})
+con.execute("SET TimeZone = 'UTC'")
+con.execute(sql)
+con.close()
+"""
+
+# (label, hand-written table, dbt relation, compared columns)
+_MARTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("rfm", "rfm", "marts.fct_customer_rfm", ("rfm_cell", "rfm8_segment", "rfm_segment")),
+    ("abc", "abc", "marts.fct_customer_abc", ("abc_class",)),
+    ("pyramid", "pyramid", "marts.fct_customer_pyramid", ("pyramid_tier",)),
+)
+_STAGING: tuple[tuple[str, str, str], ...] = (
+    ("accepted customers", "customers", "staging.stg_crm__customers"),
+    ("accepted orders", "orders", "staging.stg_crm__orders"),
+)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one measured command cost."""
+
+    label: str
+    wall_s: float
+    peak_rss_mib: float
+    exit_code: int
+    log: Path
+
+
+def _run_measured(label: str, cmd: list[str], env: dict[str, str], log: Path) -> Measurement:
+    """Run `cmd` as one child process; return its wall time and its own peak RSS.
+
+    Output goes to `log`. Peak RSS comes from `/usr/bin/time -f %M` when it exists, else from
+    os.wait4() on the child (see the module docstring for why not RUSAGE_CHILDREN).
+    """
+    with tempfile.NamedTemporaryFile(prefix="bench_rss_", delete=False) as tmp:
+        rss_file = Path(tmp.name)
+    use_time = GNU_TIME.is_file() and os.access(GNU_TIME, os.X_OK)
+    full_cmd = [str(GNU_TIME), "-f", "%M", "-o", str(rss_file), *cmd] if use_time else cmd
+    try:
+        with log.open("wb") as out:
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                full_cmd, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        peak_kib = float(usage.ru_maxrss)
+        if use_time:
+            lines = rss_file.read_text().split()
+            peak_kib = float(lines[-1]) if lines and lines[-1].isdigit() else float("nan")
+    finally:
+        rss_file.unlink(missing_ok=True)
+    return Measurement(label, wall, peak_kib / 1024, code, log)
+
+
+def _ensure_data(data_dir: Path, customers: int, orders: int, seed: int) -> None:
+    """Generate the Parquet files into `data_dir` unless its `_anomalies.json` matches."""
+    manifest = data_dir / "_anomalies.json"
+    wanted = {
+        "customers": customers,
+        "orders": orders,
+        "seed": seed,
+        "format": "parquet",
+        "anomalies_enabled": True,
+    }
+    have = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    if {key: have.get(key) for key in wanted} == wanted:
+        print(f"reusing {customers:,} customers / {orders:,} orders in {data_dir}")
+        return
+    start = time.perf_counter()
+    cmd = [sys.executable, "-c", _GENERATE_CHILD, str(data_dir)]
+    subprocess.run([*cmd, str(customers), str(orders), str(seed)], cwd=PROJECT_DIR, check=True)
+    print(
+        f"generated {customers:,} customers / {orders:,} orders "
+        f"in {time.perf_counter() - start:.1f}s -> {data_dir}"
+    )
+
+
+def _fresh(database: Path) -> Path:
+    """Remove a DuckDB file and its WAL so the next writer starts from nothing."""
+    for suffix in ("", ".wal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    return database
+
+
+def _dbt_env(raw_dir: Path, warehouse: Path) -> dict[str, str]:
+    env = os.environ.copy()
+    env.update(
+        CRM_RAW_DIR=str(raw_dir),
+        CRM_RAW_FORMAT="parquet",
+        CRM_WAREHOUSE_PATH=str(warehouse),
+        DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
+
+
+def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str, str, str]]:
+    """Compare the two warehouses; rows of (what, hand-written, dbt, customers differing)."""
+    import duckdb  # only now, after the measurements: this process stays small until then
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{handwritten}' AS hw (READ_ONLY)")
+    con.execute(f"ATTACH '{dbt_warehouse}' AS dw (READ_ONLY)")
+
+    def scalar(sql: str) -> object:
+        row = con.execute(sql).fetchone()
+        return row[0] if row else None
+
+    rows = [
+        (
+            "as_of_date",
+            str(scalar("SELECT min(as_of_date) FROM hw.main.rfm")),
+            str(scalar("SELECT min(as_of_date) FROM dw.marts.fct_customer_rfm")),
+            "",
+        )
+    ]
+    for label, hw_table, dbt_relation in _STAGING:
+        hw_rows = scalar(f"SELECT count(*) FROM hw.main.{hw_table}")
+        dbt_rows = scalar(f"SELECT count(*) FROM dw.{dbt_relation}")
+        rows.append((label, f"{hw_rows:,}", f"{dbt_rows:,}", ""))
+    for label, hw_table, dbt_relation, columns in _MARTS:
+        hw_rows = scalar(f"SELECT count(*) FROM hw.main.{hw_table}")
+        dbt_rows = scalar(f"SELECT count(*) FROM dw.{dbt_relation}")
+        only_one = scalar(
+            f"SELECT count(*) FROM hw.main.{hw_table} h FULL JOIN dw.{dbt_relation} d "
+            "ON h.customer_id = d.customer_id "
+            "WHERE h.customer_id IS NULL OR d.customer_id IS NULL"
+        )
+        rows.append((f"{label} rows", f"{hw_rows:,}", f"{dbt_rows:,}", f"{only_one:,} one side"))
+        for column in columns:
+            differing = scalar(
+                f"SELECT count(*) FROM hw.main.{hw_table} h FULL JOIN dw.{dbt_relation} d "
+                f"ON h.customer_id = d.customer_id WHERE h.{column} IS DISTINCT FROM d.{column}"
+            )
+            rows.append((f"  {column}", "", "", f"{differing:,}"))
+    con.close()
+    return rows
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for n, row in enumerate([header, *rows]):
+        rest = zip(row[1:], widths[1:], strict=True)
+        cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in rest)]
+        print("  ".join(cells).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m crm_value.bench_value_model", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "crm_bench_value_model",
+        help="generated data (one folder per size and seed), warehouses and logs",
+    )
+    parser.add_argument("--script", type=Path, default=SCRIPT, help="the hand-written SQL")
+    parser.add_argument(
+        "--keep-warehouses", action="store_true", help="keep both DuckDB files afterwards"
+    )
+    args = parser.parse_args(argv)
+
+    cache = args.cache_dir.resolve()
+    data_dir = cache / f"raw_c{args.customers}_o{args.orders}_s{args.seed}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _ensure_data(data_dir, args.customers, args.orders, args.seed)
+    hw_db = _fresh(cache / "handwritten.duckdb")
+    dbt_db = _fresh(cache / "dbt.duckdb")
+    dbt_target = cache / "dbt_target"
+    shutil.rmtree(dbt_target, ignore_errors=True)
+
+    script = str(args.script.resolve())
+    hw_cmd = [sys.executable, "-c", _HANDWRITTEN_CHILD, script, str(data_dir), str(hw_db)]
+    handwritten = _run_measured(
+        "hand-written script", hw_cmd, os.environ.copy(), cache / "handwritten.log"
+    )
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    dbt_cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR), "--target-path", str(dbt_target)]
+    dbt_cmd += ["--log-path", str(cache / "dbt_logs")]
+    dbt_build = _run_measured(
+        "dbt build (models + tests)", dbt_cmd, _dbt_env(data_dir, dbt_db), cache / "dbt.log"
+    )
+
+    print(
+        f"\n{args.customers:,} customers / {args.orders:,} orders, Parquet, seed {args.seed} "
+        f"(bar: dbt <= {BAR:g}x hand-written)"
+    )
+    results = [handwritten, dbt_build]
+    rows = [
+        (m.label, f"{m.wall_s:.1f}", f"{m.peak_rss_mib:,.0f}", str(m.exit_code)) for m in results
+    ]
+    time_ratio = dbt_build.wall_s / handwritten.wall_s
+    rss_ratio = dbt_build.peak_rss_mib / handwritten.peak_rss_mib
+    rows.append(("ratio dbt / hand-written", f"{time_ratio:.2f}x", f"{rss_ratio:.2f}x", ""))
+    rows.append(
+        (
+            f"within {BAR:g}x",
+            "yes" if time_ratio <= BAR else "NO",
+            "yes" if rss_ratio <= BAR else "NO",
+            "",
+        )
+    )
+    _print_table(("", "wall s", "peak RSS MiB", "exit"), rows)
+
+    failed = [m for m in results if m.exit_code != 0]
+    for m in failed:
+        tail = m.log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
+        print(f"\n{m.label} failed (exit {m.exit_code}); last lines of {m.log}:")
+        print("\n".join(tail))
+    if not failed:
+        print("\ncross-check (differing: customers, full join on customer_id)")
+        _print_table(("", "hand-written", "dbt", "differing"), _cross_check(hw_db, dbt_db))
+    if not args.keep_warehouses:
+        for database in (hw_db, dbt_db):
+            _fresh(database)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
