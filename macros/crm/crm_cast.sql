@@ -5,8 +5,13 @@
     to UTC), plain decimal numbers with `.` (an exponent is allowed). Integers must be
     whole numbers ('1.5' is unparseable, not rounded) that fit a bigint; decimals are
     rounded to cents, decimal(18, 2).
+    A raw column that is already typed (Parquet) is cast directly: its values cannot be
+    malformed text, and skipping the text rules keeps the big scan cheap.
 -#}
-{% macro crm_cast(raw_column, type) %}
+{% macro crm_cast(raw_column, type, source_type='VARCHAR') %}
+    {%- if not crm_is_text_type(source_type) -%}
+        {{ return(crm_cast_typed(raw_column, type)) }}
+    {%- endif -%}
     {%- set cleaned = "nullif(trim(" ~ raw_column ~ "), '')" -%}
     {%- set iso_datetime = '\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?' -%}
     {%- set number = '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?' -%}

@@ -7,8 +7,13 @@
 -#}
 {% macro crm_contract_reasons(entity) %}
     {%- set reasons = [] -%}
+    {%- set types = crm_raw_column_types(entity) -%}
     {%- for column in crm_raw_entity(entity).columns -%}
-        {%- set blank = "nullif(trim(raw_" ~ column.name ~ "), '') is null" -%}
+        {%- if crm_is_text_type(types[column.name]) -%}
+            {%- set blank = "nullif(trim(raw_" ~ column.name ~ "), '') is null" -%}
+        {%- else -%}
+            {%- set blank = "raw_" ~ column.name ~ " is null" -%}
+        {%- endif -%}
         {%- if column.required -%}
             {%- do reasons.append("case when " ~ blank ~ " then 'missing_" ~ column.name ~ "' end") -%}
         {%- endif -%}

@@ -1,16 +1,16 @@
 {#-
-    Select an entity's contract columns from its raw relation as text (extra columns are
-    ignored; an absent optional column reads as null) and collapse exact duplicate rows:
-    one row per distinct raw row, `n_raw_rows` counting the raw rows it stands for.
-    Each column comes out as `raw_<column>`, the value exactly as the file held it.
+    Select an entity's contract columns from its raw relation, as the file holds them
+    (text for CSV, its own types for Parquet; extra columns are ignored; an absent optional
+    column reads as null), and collapse exact duplicate rows: one row per distinct raw row,
+    `n_raw_rows` counting the raw rows it stands for. Each column comes out as `raw_<column>`.
 -#}
 {% macro crm_deduplicated_raw(entity) %}
     {%- set spec = crm_raw_entity(entity) -%}
-    {%- set present = crm_raw_present_columns(entity) -%}
+    {%- set types = crm_raw_column_types(entity) -%}
     select
         {%- for column in spec.columns %}
-        {% if column.name in present -%}
-        cast({{ adapter.quote(column.name) }} as {{ dbt.type_string() }})
+        {% if types[column.name] != 'MISSING' -%}
+        {{ adapter.quote(column.name) }}
         {%- else -%}
         cast(null as {{ dbt.type_string() }})
         {%- endif %} as raw_{{ column.name }},

@@ -5,6 +5,8 @@
 -#}
 {% macro crm_rejected_raw_columns(entity) %}
     {%- for column in crm_raw_entity(entity).columns %}
-    case when reject_reasons is not null then raw_{{ column.name }} end as raw_{{ column.name }}{{ ',' if not loop.last }}
+    case
+        when reject_reasons is not null then cast(raw_{{ column.name }} as {{ dbt.type_string() }})
+    end as raw_{{ column.name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {% endmacro %}

@@ -198,3 +198,28 @@ def test_future_tolerance_days_moves_the_limit(raw, work):
         lenient.scalar("select count(*) from staging.stg_crm__customers where customer_id = 'C900'")
         == 1
     )
+
+
+def test_typed_parquet_values_are_checked_too(raw: RawFolder, work):
+    raw.append(
+        "orders", {**ORDER, "quantity": "1.5"}, {**ORDER, "order_id": "O901", "amount": "-3"}
+    )
+    with duckdb.connect() as con:
+        for path in raw.path.glob("*.csv"):
+            typed = (
+                "* replace (cast(quantity as double) as quantity, "
+                "cast(amount as decimal(18, 2)) as amount)"
+                if path.stem == "orders"
+                else "*"
+            )
+            con.execute(
+                f"copy (select {typed} from read_csv('{path}', header = true)) "
+                f"to '{path.with_suffix('.parquet')}' (format parquet)"
+            )
+    run = run_dbt(
+        ["build", *RAW_LAYERS], work, raw_dir=raw.path, raw_format="parquet", dbt_vars=NO_BOUND
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert rejected(run, "orders", "order_id", "O900") == ["invalid_quantity"]
+    assert rejected(run, "orders", "order_id", "O901") == ["negative_amount"]
+    assert run.scalar("select quantity from audit.rejected_orders where order_id = 'O900'") == "1.5"
