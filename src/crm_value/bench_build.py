@@ -11,28 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from crm_value.dbt_env import PROJECT_DIR, dbt_env
 from crm_value.generate import generate
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-def _dbt_env(raw_dir: Path, warehouse: Path) -> dict[str, str]:
-    env = os.environ.copy()
-    env.update(
-        CRM_RAW_DIR=str(raw_dir),
-        CRM_RAW_FORMAT="parquet",
-        CRM_WAREHOUSE_PATH=str(warehouse),
-        DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    return env
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -73,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     dbt = str(Path(sys.executable).with_name("dbt"))
     cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR)]
-    wall, peak_mib, code = measure(cmd, _dbt_env(args.data_dir, args.warehouse))
+    wall, peak_mib, code = measure(cmd, dbt_env(args.data_dir, args.warehouse))
     print(
         f"dbt build (all models and tests), {args.customers:,} customers / "
         f"{args.orders:,} orders, Parquet: wall {wall:.1f}s, peak RSS {peak_mib:,.0f} MiB, "

@@ -49,7 +49,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from crm_value.dbt_env import PROJECT_DIR, dbt_env
+
 SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_model.sql"
 GNU_TIME = Path("/usr/bin/time")
 BAR = 3.0
@@ -154,18 +155,6 @@ def _fresh(database: Path) -> Path:
     return database
 
 
-def _dbt_env(raw_dir: Path, warehouse: Path) -> dict[str, str]:
-    env = os.environ.copy()
-    env.update(
-        CRM_RAW_DIR=str(raw_dir),
-        CRM_RAW_FORMAT="parquet",
-        CRM_WAREHOUSE_PATH=str(warehouse),
-        DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    return env
-
-
 def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str, str, str]]:
     """Compare the two warehouses; rows of (what, hand-written, dbt, customers differing)."""
     import duckdb  # only now, after the measurements: this process stays small until then
@@ -256,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     dbt_cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR), "--target-path", str(dbt_target)]
     dbt_cmd += ["--log-path", str(cache / "dbt_logs")]
     dbt_build = _run_measured(
-        "dbt build (models + tests)", dbt_cmd, _dbt_env(data_dir, dbt_db), cache / "dbt.log"
+        "dbt build (models + tests)", dbt_cmd, dbt_env(data_dir, dbt_db), cache / "dbt.log"
     )
 
     print(

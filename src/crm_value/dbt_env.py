@@ -1,0 +1,24 @@
+"""Where the dbt project is and the environment a dbt child process needs.
+
+Kept free of heavy imports so the benchmarks' parent process stays small.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def dbt_env(raw_dir: Path, warehouse: Path, raw_format: str = "parquet") -> dict[str, str]:
+    """This process's environment plus what `dbt build` on raw files in `raw_dir` needs."""
+    env = os.environ.copy()
+    env.update(
+        CRM_RAW_DIR=str(raw_dir),
+        CRM_RAW_FORMAT=raw_format,
+        CRM_WAREHOUSE_PATH=str(warehouse),
+        DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
