@@ -3,12 +3,13 @@
     'DECIMAL(18,2)', ...), or 'MISSING' for an optional column the file lacks (a missing
     required column has already stopped the build in crm_check_raw_files()). CSV and the
     demo seeds are all text; Parquet keeps its own types, so typed columns skip the text
-    rules. At parse time every column is taken as present text.
+    rules. In file mode the file is described (a CSV may lack an optional column); at parse
+    time and for the demo seeds every column is taken as present text.
 -#}
 {% macro crm_raw_column_types(entity) %}
     {%- set spec = crm_raw_entity(entity) -%}
     {%- set types = {} -%}
-    {%- if not execute or crm_raw_mode() != 'parquet' -%}
+    {%- if not execute or crm_raw_mode() == 'seed' -%}
         {%- for column in spec.columns -%}
             {%- do types.update({column.name: 'VARCHAR'}) -%}
         {%- endfor -%}
