@@ -23,5 +23,6 @@
     {%- do crm_validate_abc_vars() -%}
     {%- do crm_validate_pyramid_vars() -%}
     {%- do crm_validate_strategy_vars() -%}
+    {%- do crm_validate_quality_vars() -%}
     select 1 as vars_validated
 {% endmacro %}
