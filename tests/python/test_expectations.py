@@ -1,0 +1,351 @@
+"""The expectations at the door (crm_value.expectations), without dbt.
+
+Each test copies the clean fixture folder, makes one stated change and asserts the exact
+failure line the door writes (or the BadRawFile message), so every guard is shown to
+trip on what it exists to catch and to stay quiet on the clean files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import CLEAN, RawFolder
+
+from crm_value.expectations import BadRawFile, DoorResult, run_expectations
+from crm_value.settings import ENTITIES, RawInput, parse_vars, project_vars
+
+CLOCK = dt.datetime(2025, 7, 2)
+AS_OF = {"as_of_date": "2025-07-01"}
+SUITES = ["customers", "customer_files", "orders"]
+
+
+def door(
+    folder: Path,
+    out_dir: Path,
+    overrides: dict | None = None,
+    raw_format: str = "csv",
+    clock: dt.datetime = CLOCK,
+) -> DoorResult:
+    """Run the door on `folder` with the fixture's as_of_date (unless overridden) and check
+    that the JSON report it wrote parses and agrees with the result."""
+    dbt_vars = project_vars({**AS_OF, **(overrides or {})})
+    result = run_expectations(RawInput(folder, raw_format), dbt_vars, clock, out_dir)
+    report = json.loads(result.json_path.read_text(encoding="utf-8"))
+    assert report["success"] is result.success
+    assert report["failures"] == result.failures
+    assert [suite["name"] for suite in report["suites"]] == SUITES
+    return result
+
+
+def change(raw: RawFolder, entity: str, key: str, ids: set[str], **values: str) -> None:
+    """Set `values` on the rows of `entity` whose `key` is in `ids`."""
+    raw.write(entity, [{**r, **values} if r[key] in ids else r for r in raw.rows(entity)])
+
+
+def report_of(result: DoorResult) -> dict:
+    """The JSON report a door run wrote."""
+    return json.loads(result.json_path.read_text(encoding="utf-8"))
+
+
+def test_clean_fixture_passes_and_writes_both_reports(tmp_path: Path):
+    folder = tmp_path / "raw <&> export"
+    shutil.copytree(CLEAN, folder)
+    result = door(folder, tmp_path / "door")
+    assert result.success, result.failures
+    assert result.failures == []
+    assert result.as_of_date == dt.date(2025, 7, 1)
+    report = report_of(result)
+    assert report["as_of_date_source"] == "var as_of_date"
+    assert report["input"] == f"{folder} (csv)"
+    assert report["bounds"]["min_profile_completeness"] == 0.75
+    assert report["bounds"]["rejected_share_bound"] == {"customers": 0.05, "orders": 0.05}
+    assert set(report["gx_results"]) == set(SUITES)
+    for gx_result in report["gx_results"].values():
+        # the whole-frame fingerprint GX would take of each batch is switched off
+        assert "pandas_data_fingerprint" not in gx_result["meta"]["batch_markers"]
+    page = result.html_path.read_text(encoding="utf-8")
+    for suite in SUITES:
+        assert f"<h2>{suite}:" in page
+    assert "raw &lt;&amp;&gt; export" in page
+    assert "<&>" not in page
+    assert "http" not in page  # self-contained: nothing fetched from anywhere
+
+
+def test_completeness_drop_fails_naming_the_field_and_its_var(raw: RawFolder, tmp_path: Path):
+    change(raw, "customers", "customer_id", {"C001", "C002", "C003"}, city="")
+    result = door(raw.path, tmp_path / "door")
+    assert not result.success
+    assert (
+        "customer_files: city filled in 50.0% of 6 customer files (3 not), "
+        "at least 75.0% required (min_profile_completeness)"
+    ) in result.failures
+    assert (
+        "customer_files: every profile field filled in 50.0% of 6 customer files (3 not), "
+        "at least 75.0% required (profile_fields, min_profile_completeness)"
+    ) in result.failures
+    assert len(result.failures) == 2
+
+
+def test_lowering_min_profile_completeness_lets_the_same_files_pass(raw: RawFolder, tmp_path: Path):
+    change(raw, "customers", "customer_id", {"C001", "C002", "C003"}, city="")
+    result = door(raw.path, tmp_path / "door", {"min_profile_completeness": 0.5})
+    assert result.success, result.failures
+    report = report_of(result)
+    assert report["bounds"]["min_profile_completeness"] == 0.5
+    files = next(s for s in report["suites"] if s["name"] == "customer_files")
+    city = next(e for e in files["expectations"] if e["column"] == "city")
+    assert (city["mostly"], city["unexpected_count"], city["success"]) == (0.5, 3, True)
+
+
+def test_industry_is_only_expected_of_business_customers(raw: RawFolder, tmp_path: Path):
+    change(raw, "customers", "customer_id", {"C002"}, industry="")
+    result = door(raw.path, tmp_path / "door")
+    assert (
+        "customer_files: industry filled in 50.0% of 2 business customer files (1 not), "
+        "at least 75.0% required (min_profile_completeness)"
+    ) in result.failures
+
+
+def test_stale_files_fail_timeliness_naming_updated_at(raw: RawFolder, tmp_path: Path):
+    # C003 is already stale (2024-03-15); three more files last updated in mid 2023.
+    change(
+        raw, "customers", "customer_id", {"C001", "C002", "C005"}, updated_at="2023-06-01 00:00:00"
+    )
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "customer_files: updated_at on or after 2024-07-01 in 33.3% of 6 customer files "
+        "(4 not), at least 70.0% required (profile_max_age_days, min_profile_timeliness)"
+    ]
+
+
+def test_invalid_status_on_many_orders_fails_naming_status(raw: RawFolder, tmp_path: Path):
+    change(raw, "orders", "order_id", {"O001", "O002", "O003", "O004", "O005"}, status="shipped")
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "orders: status in {completed, cancelled, returned} in 50.0% of 10 order rows (5 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+
+
+def test_a_per_entity_override_sets_the_rejected_share_bound(raw: RawFolder, tmp_path: Path):
+    change(raw, "orders", "order_id", {"O001", "O002", "O003", "O004", "O005"}, status="shipped")
+    overrides = {"max_rejected_share_by_entity": {"orders": 0.4}}
+    result = door(raw.path, tmp_path / "door", overrides)
+    assert result.failures == [
+        "orders: status in {completed, cancelled, returned} in 50.0% of 10 order rows (5 not), "
+        "at least 60.0% required (max_rejected_share_by_entity.orders)"
+    ]
+
+
+def test_conflicting_duplicate_order_id_fails_uniqueness(raw: RawFolder, tmp_path: Path):
+    first = raw.rows("orders")[0]
+    raw.append("orders", {**first, "amount": "200.00"})
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "orders: order_id unique in 81.8% of 11 order rows (2 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+
+
+def test_exact_duplicate_rows_are_collapsed_not_conflicts(raw: RawFolder, tmp_path: Path):
+    raw.append("orders", raw.rows("orders")[0])
+    raw.append("customers", raw.rows("customers")[0])
+    result = door(raw.path, tmp_path / "door")
+    assert result.success, result.failures
+    assert (result.input_rows["orders"], result.input_rows["customers"]) == (11, 7)
+    rows = {s["name"]: s["rows"] for s in report_of(result)["suites"]}
+    assert rows == {"customers": 6, "customer_files": 6, "orders": 10}
+
+
+def test_customer_versions_tying_on_the_latest_updated_at_conflict(raw: RawFolder, tmp_path: Path):
+    first = raw.rows("customers")[0]
+    raw.append("customers", {**first, "city": "广州市"})
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "customers: customer_id, updated_at unique in 71.4% of 7 latest-version customer rows "
+        "(2 not), at least 95.0% required (max_rejected_share)"
+    ]
+
+
+def test_an_older_customer_version_is_no_conflict(raw: RawFolder, tmp_path: Path):
+    first = raw.rows("customers")[0]
+    raw.append("customers", {**first, "city": "广州市", "updated_at": "2024-01-01 00:00:00"})
+    result = door(raw.path, tmp_path / "door")
+    assert result.success, result.failures
+
+
+def test_updated_before_created_fails(raw: RawFolder, tmp_path: Path):
+    change(raw, "customers", "customer_id", {"C006"}, updated_at="2025-04-01 08:00:00")
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "customers: updated_at not before created_at in 83.3% of 6 customer rows (1 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+
+
+def test_negative_amount_fails(raw: RawFolder, tmp_path: Path):
+    change(raw, "orders", "order_id", {"O008"}, amount="-45.00")
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "orders: amount at least 0 in 90.0% of 10 order rows (1 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+
+
+def test_an_unparseable_value_reads_as_missing(raw: RawFolder, tmp_path: Path):
+    change(raw, "orders", "order_id", {"O008"}, amount="1_000")
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "orders: amount present and parseable in 90.0% of 10 order rows (1 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+
+
+def test_a_utc_offset_is_converted_before_the_future_check(raw: RawFolder, tmp_path: Path):
+    # The limit is the clock plus one day: 2025-07-03 00:00 UTC. 07:00+08:00 is 23:00 UTC
+    # the day before, so only the Z order, an hour past the limit, is in the future.
+    template = raw.rows("orders")[0]
+    raw.append(
+        "orders",
+        {**template, "order_id": "O011", "ordered_at": "2025-07-03 07:00:00+08:00"},
+        {**template, "order_id": "O012", "ordered_at": "2025-07-03T01:00:00Z"},
+    )
+    result = door(raw.path, tmp_path / "door")
+    assert result.failures == [
+        "orders: ordered_at not after 2025-07-03 00:00:00 in 91.7% of 12 order rows (1 not), "
+        "at least 95.0% required (future_tolerance_days, max_rejected_share)"
+    ]
+
+
+def test_as_of_date_is_estimated_from_completed_orders(raw: RawFolder, tmp_path: Path):
+    template = raw.rows("orders")[0]
+    raw.append(
+        "orders",
+        # neither moves the estimate: one is cancelled, the other is in the future
+        {
+            **template,
+            "order_id": "O011",
+            "ordered_at": "2025-07-01 10:00:00",
+            "status": "cancelled",
+        },
+        {**template, "order_id": "O012", "ordered_at": "2030-01-01 10:00:00"},
+    )
+    result = door(raw.path, tmp_path / "door", {"as_of_date": None})
+    assert result.as_of_date == dt.date(2025, 7, 1)  # the day after O010, 2025-06-30
+    assert report_of(result)["as_of_date_source"].startswith("estimated at the door")
+
+
+def test_as_of_date_var_may_be_a_yaml_date(raw: RawFolder, tmp_path: Path):
+    result = door(raw.path, tmp_path / "door", parse_vars("{as_of_date: 2025-07-01}"))
+    assert result.success, result.failures
+    assert report_of(result)["bounds"]["as_of_date"] == "2025-07-01"
+
+
+def test_absent_optional_columns_read_as_null(raw: RawFolder, tmp_path: Path):
+    for column in ("quantity", "cost", "channel"):
+        raw.drop_column("orders", column)
+    raw.drop_column("customers", "acquisition_channel")
+    result = door(raw.path, tmp_path / "door")
+    assert result.success, result.failures
+    orders = next(s for s in report_of(result)["suites"] if s["name"] == "orders")
+    cost = next(e for e in orders["expectations"] if e["column"] == "cost")
+    assert (cost["element_count"], cost["missing_count"]) == (10, 10)
+
+
+def test_missing_required_column_raises_naming_file_and_column(raw: RawFolder, tmp_path: Path):
+    raw.drop_column("orders", "amount")
+    with pytest.raises(BadRawFile) as caught:
+        door(raw.path, tmp_path / "door")
+    assert caught.value.problems == [
+        f"raw file {raw.path}/orders.csv (entity orders) lacks required column 'amount'"
+    ]
+    assert not (tmp_path / "door").exists()
+
+
+def test_missing_file_raises(raw: RawFolder, tmp_path: Path):
+    (raw.path / "surveys.csv").unlink()
+    with pytest.raises(BadRawFile) as caught:
+        door(raw.path, tmp_path / "door")
+    assert caught.value.problems == [f"raw file {raw.path}/surveys.csv (entity surveys) is missing"]
+
+
+def test_unreadable_file_raises(raw: RawFolder, tmp_path: Path):
+    (raw.path / "customers.csv").write_bytes(b"\xff\xfe\x00\x01 not a csv \x00\x9f")
+    with pytest.raises(BadRawFile) as caught:
+        door(raw.path, tmp_path / "door")
+    [problem] = caught.value.problems
+    assert problem.startswith(
+        f"raw file {raw.path}/customers.csv (entity customers) cannot be read: "
+    )
+
+
+@pytest.mark.parametrize("entity", ["customers", "orders"])
+def test_empty_customers_or_orders_file_raises(raw: RawFolder, tmp_path: Path, entity: str):
+    raw.write(entity, [])
+    with pytest.raises(BadRawFile) as caught:
+        door(raw.path, tmp_path / "door")
+    assert caught.value.problems == [
+        f"raw file {raw.path}/{entity}.csv (entity {entity}) holds no rows; "
+        f"{entity} must not be empty"
+    ]
+
+
+def test_every_bad_file_is_listed_at_once(raw: RawFolder, tmp_path: Path):
+    raw.drop_column("customers", "updated_at")
+    (raw.path / "receivables.csv").unlink()
+    (raw.path / "service_tickets.csv").write_bytes(b"")
+    with pytest.raises(BadRawFile) as caught:
+        door(raw.path, tmp_path / "door")
+    message = str(caught.value)
+    assert f"raw file {raw.path}/customers.csv (entity customers) lacks required column " in message
+    assert "'updated_at'" in message
+    assert f"raw file {raw.path}/receivables.csv (entity receivables) is missing" in message
+    for column in ("ticket_id", "customer_id", "opened_at", "ticket_type"):
+        assert f"(entity service_tickets) lacks required column '{column}'" in message
+
+
+def test_parquet_gives_the_same_result_as_csv(raw: RawFolder, tmp_path: Path):
+    change(raw, "customers", "customer_id", {"C001", "C002", "C003"}, city="")
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    with duckdb.connect() as con:
+        for entity in ENTITIES:
+            # typed columns (timestamps, doubles, bigints), as an export would write them
+            con.execute(
+                f"copy (select * from read_csv('{raw.path}/{entity}.csv', header = true)) "
+                f"to '{parquet}/{entity}.parquet' (format parquet)"
+            )
+        assert con.execute(
+            f"select column_type from (describe select * from '{parquet}/orders.parquet') "
+            "where column_name = 'ordered_at'"
+        ).fetchone() == ("TIMESTAMP",)
+    from_csv = door(raw.path, tmp_path / "csv_door")
+    from_parquet = door(parquet, tmp_path / "parquet_door", raw_format="parquet")
+    assert from_parquet.failures == from_csv.failures
+    assert len(from_csv.failures) == 2
+    assert from_parquet.input_rows == from_csv.input_rows
+    assert report_of(from_parquet)["suites"] == report_of(from_csv)["suites"]
+
+
+def test_demo_seeds_pass_with_default_vars(tmp_path: Path):
+    dbt_vars = project_vars()
+    result = run_expectations(RawInput(None), dbt_vars, dt.datetime(2026, 1, 2), tmp_path)
+    assert result.success, result.failures
+    assert result.as_of_date == dt.date(2025, 12, 28)  # the date dbt resolves on the demo
+    assert report_of(result)["input"] == "demo seeds"
+
+
+def test_input_rows_are_the_line_counts_of_the_files(raw: RawFolder, tmp_path: Path):
+    raw.append("orders", raw.rows("orders")[3])
+    result = door(raw.path, tmp_path / "door")
+    lines = {
+        entity: len((raw.path / f"{entity}.csv").read_text(encoding="utf-8").splitlines()) - 1
+        for entity in ENTITIES
+    }
+    assert result.input_rows == lines
+    assert lines["orders"] == 11
