@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup build test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup build refresh test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -24,12 +24,15 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  echo 'export DBT_SEND_ANONYMOUS_USAGE_STATS=false'; } >> $(BIN)/activate
 	touch $@
 
-## build: set up, then build the demo warehouse (seeds, models, tests)
-build: setup
-	$(DBT) build
+## build: set up, then refresh the demo warehouse: expectations at the door, dbt build
+## (seeds, models, every test and audit) into the work database, publish to serving/
+build: setup refresh
 
-## test: set up, then run every check: lint, the dbt build with its tests, pytest
-test: setup lint dbt-build pytest
+refresh: setup
+	$(BIN)/crm-value refresh
+
+## test: set up, then run every check: lint, the full refresh of the demo, pytest
+test: setup lint refresh pytest
 
 lint: sqlfluff ruff
 
@@ -40,15 +43,16 @@ ruff: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-dbt-build: setup
-	$(DBT) build
-
 pytest: setup
 	$(BIN)/pytest -n 2
+
+## dbt-build: the dbt build alone, into the work database (no expectations, no publish)
+dbt-build: setup
+	$(DBT) build
 
 ## demo-data: regenerate the committed demo seeds with the deterministic generator
 demo-data: setup
 	$(BIN)/python -m crm_value.generate --out seeds/crm_demo --format csv
 
 clean:
-	rm -rf target logs dbt_packages crm_value.duckdb crm_value.duckdb.wal
+	rm -rf target logs dbt_packages crm_value.duckdb crm_value.duckdb.wal serving

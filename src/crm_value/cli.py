@@ -1,5 +1,6 @@
 """`crm-value`: the project's small command line.
 
+    crm-value refresh [--raw-dir DIR] [--serve-dir DIR] [--vars YAML] [...]
     crm-value generate --out DIR [--format csv|parquet] [--customers N] [--orders N]
     crm-value bench-build [--customers N] [--orders N]
     crm-value bench-value-model [--customers N] [--orders N]
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import sys
 
-from crm_value import bench_build, bench_value_model, generate
+from crm_value import bench_build, bench_value_model, generate, refresh
 
 COMMANDS = {
+    "refresh": refresh.main,
     "generate": generate.main,
     "bench-build": bench_build.main,
     "bench-value-model": bench_value_model.main,

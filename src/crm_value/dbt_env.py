@@ -11,11 +11,14 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def dbt_env(raw_dir: Path, warehouse: Path, raw_format: str = "parquet") -> dict[str, str]:
-    """This process's environment plus what `dbt build` on raw files in `raw_dir` needs."""
+def dbt_env(raw_dir: Path | None, warehouse: Path, raw_format: str = "parquet") -> dict[str, str]:
+    """This process's environment plus what `dbt build` on raw files in `raw_dir` needs
+    (`raw_dir` None: the bundled demo seeds)."""
     env = os.environ.copy()
+    env.pop("CRM_RAW_DIR", None)
+    if raw_dir is not None:
+        env["CRM_RAW_DIR"] = str(raw_dir)
     env.update(
-        CRM_RAW_DIR=str(raw_dir),
         CRM_RAW_FORMAT=raw_format,
         CRM_WAREHOUSE_PATH=str(warehouse),
         DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),

@@ -1,0 +1,178 @@
+"""Publish: copy the audited marts from the work database into a new serving release,
+then switch readers to it with one atomic rename.
+
+Layout of the serving folder::
+
+    <serve_dir>/
+      current -> releases/<release_id>     the one switch (a symlink, replaced atomically)
+      releases/<release_id>/
+        crm_value.duckdb                   schemas marts, audit, ops (BI reads this file)
+        parquet/<schema>/<table>.parquet   the same tables for tools that read Parquet
+      run_history.parquet                  every refresh (read by the view ops.run_history)
+
+A release is written completely under a temporary name and renamed into place before the
+switch, so `current` only ever points at a whole release. A reader that opened the old
+file keeps its open file (and so its data) until it reconnects; old releases are pruned
+only after the switch and, on POSIX, an unlinked file stays readable to whoever holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from crm_value.run_history import history_path
+
+SERVING_FILE = "crm_value.duckdb"
+SERVED_SCHEMAS = ("marts", "audit")
+# Written in the oldest storage format that holds these types, so BI tools whose DuckDB
+# driver lags the Python package can still open the file.
+STORAGE_VERSION = "v1.0.0"
+
+
+def current_release(serve_dir: Path) -> Path | None:
+    """The release `current` points at, or None before the first publish."""
+    link = serve_dir / "current"
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def serving_file(serve_dir: Path) -> Path:
+    """The path BI tools open: through the `current` link."""
+    return serve_dir / "current" / SERVING_FILE
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Carry the table's and its columns' descriptions (dbt persist_docs) into serving."""
+    where = "database_name = 'work' and schema_name = ? and table_name = ?"
+    table_comment = con.execute(
+        f"select comment from duckdb_tables() where {where}", [schema, name]
+    ).fetchone()
+    if table_comment and table_comment[0]:
+        con.execute(f"comment on table serve.{schema}.{name} is {_sql_text(table_comment[0])}")
+    for column, comment in con.execute(
+        f"select column_name, comment from duckdb_columns() where {where} and comment is not null",
+        [schema, name],
+    ).fetchall():
+        con.execute(f'comment on column serve.{schema}.{name}."{column}" is {_sql_text(comment)}')
+
+
+def _write_release(work_db: Path, target: Path, history: Path, meta: dict) -> list[str]:
+    """Write the serving database and Parquet files of one release into `target`."""
+    db_path = target / SERVING_FILE
+    tables: list[str] = []
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{_quote(work_db)}' as work (read_only)")
+        con.execute(f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')")
+        for schema in SERVED_SCHEMAS:
+            names = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = 'work' and schema_name = ? order by table_name",
+                    [schema],
+                ).fetchall()
+            ]
+            if not names:
+                raise RuntimeError(f"the work database {work_db} has no tables in schema {schema}")
+            con.execute(f"create schema serve.{schema}")
+            (target / "parquet" / schema).mkdir(parents=True)
+            for name in names:
+                con.execute(
+                    f"create table serve.{schema}.{name} as select * from work.{schema}.{name}"
+                )
+                _copy_comments(con, schema, name)
+                parquet = target / "parquet" / schema / f"{name}.parquet"
+                con.execute(
+                    f"copy serve.{schema}.{name} to '{_quote(parquet)}' "
+                    "(format parquet, compression zstd)"
+                )
+                tables.append(f"{schema}.{name}")
+        con.execute("create schema serve.ops")
+        con.execute(
+            "create view serve.ops.run_history as "
+            f"select * from read_parquet('{_quote(history.resolve())}')"
+        )
+        con.execute(
+            "create table serve.ops.release as select "
+            "cast(? as varchar) as release_id, cast(? as varchar) as run_id, "
+            "cast(? as date) as as_of_date, cast(? as timestamp) as published_at, "
+            "cast(? as varchar) as raw_input, cast(? as varchar) as dbt_vars, "
+            "cast(? as integer) as served_tables",
+            [
+                meta["release_id"],
+                meta["run_id"],
+                meta["as_of_date"],
+                meta["published_at"],
+                meta["raw_input"],
+                meta["dbt_vars"],
+                len(tables),
+            ],
+        )
+        con.execute("detach serve")
+        con.execute("detach work")
+    finally:
+        con.close()
+    with open(db_path, "rb") as f:
+        os.fsync(f.fileno())
+    return tables
+
+
+def _prune(releases: Path, keep: int, current: Path) -> None:
+    """Remove unfinished releases and all but the newest `keep` finished ones."""
+    for stale in releases.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    finished = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in finished[:-keep]:
+        if old.resolve() != current.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(
+    work_db: Path,
+    serve_dir: Path,
+    release_id: str,
+    meta: dict,
+    keep_releases: int = 3,
+) -> tuple[Path, list[str]]:
+    """Publish the work database's served schemas as release `release_id` and switch
+    `current` to it. Returns the new release folder and the tables it serves."""
+    releases = serve_dir / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    staging = releases / f".tmp-{release_id}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    meta = {**meta, "release_id": release_id, "published_at": dt.datetime.now(dt.UTC)}
+    meta["published_at"] = meta["published_at"].replace(tzinfo=None)
+    tables = _write_release(work_db, staging, history_path(serve_dir), meta)
+    final = releases / release_id
+    os.rename(staging, final)
+    _fsync_dir(releases)
+
+    link_tmp = serve_dir / f".current.{os.getpid()}.tmp"
+    link_tmp.unlink(missing_ok=True)
+    os.symlink(Path("releases") / release_id, link_tmp)
+    os.replace(link_tmp, serve_dir / "current")  # the switch: atomic on POSIX
+    _fsync_dir(serve_dir)
+    _prune(releases, keep_releases, final)
+    return final, tables

@@ -1,0 +1,102 @@
+"""The run history: one row per refresh, passed, failed or crashed.
+
+It is a Parquet file beside the releases (`<serve_dir>/run_history.parquet`), rewritten
+atomically (write a temporary file, then rename) on every refresh, and read by the view
+`ops.run_history` inside each published serving database. So a failed refresh records
+itself at once while the serving file it must not touch stays byte-identical.
+
+A refresh writes its row twice: `running` when it starts and its outcome when it ends.
+A row still `running` when the next refresh takes the lock belongs to a process that
+died (killed, out of memory, power): it is marked `crashed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crm_value.settings import ENTITIES
+
+FILE_NAME = "run_history.parquet"
+COUNTS = ("raw_rows", "accepted_rows", "rejected_rows")
+
+SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("started_at", pa.timestamp("us")),
+        ("ended_at", pa.timestamp("us")),
+        ("outcome", pa.string()),
+        ("failed_stage", pa.string()),
+        ("failure_reason", pa.string()),
+        ("as_of_date", pa.date32()),
+        ("raw_input", pa.string()),
+        ("dbt_vars", pa.string()),
+        ("freshness", pa.string()),
+        ("expectations_evaluated", pa.int32()),
+        ("expectations_failed", pa.int32()),
+        ("dbt_nodes_passed", pa.int32()),
+        ("dbt_nodes_warned", pa.int32()),
+        ("dbt_nodes_failed", pa.int32()),
+        ("release_id", pa.string()),
+        ("report_dir", pa.string()),
+        *[(f"{entity}_{count}", pa.int64()) for entity in ENTITIES for count in COUNTS],
+    ]
+)
+
+CRASHED_REASON = (
+    "the refresh process ended before it finished (killed or crashed); nothing was published by it"
+)
+
+
+def history_path(serve_dir: Path) -> Path:
+    return serve_dir / FILE_NAME
+
+
+def read_rows(serve_dir: Path) -> list[dict[str, Any]]:
+    """Every row so far, oldest first (empty before the first refresh)."""
+    path = history_path(serve_dir)
+    if not path.exists():
+        return []
+    return pq.read_table(path, schema=SCHEMA).to_pylist()
+
+
+def _write_rows(serve_dir: Path, rows: list[dict[str, Any]]) -> None:
+    path = history_path(serve_dir)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table = pa.Table.from_pylist(
+        [{name: row.get(name) for name in SCHEMA.names} for row in rows], schema=SCHEMA
+    )
+    pq.write_table(table, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def mark_crashed(serve_dir: Path, now: dt.datetime) -> list[str]:
+    """Mark rows left `running` by a dead refresh as `crashed`; return their run ids.
+
+    Call only while holding the refresh lock: then no other refresh is running.
+    """
+    rows = read_rows(serve_dir)
+    crashed = [row["run_id"] for row in rows if row["outcome"] == "running"]
+    if crashed:
+        for row in rows:
+            if row["outcome"] == "running":
+                row.update(outcome="crashed", ended_at=now, failure_reason=CRASHED_REASON)
+        _write_rows(serve_dir, rows)
+    return crashed
+
+
+def upsert(serve_dir: Path, row: dict[str, Any]) -> None:
+    """Write `row` (keyed by run_id): replace this run's earlier row, or append it."""
+    unknown = set(row) - set(SCHEMA.names)
+    if unknown:
+        raise KeyError(f"run history has no column(s) {sorted(unknown)}")
+    rows = [r for r in read_rows(serve_dir) if r["run_id"] != row["run_id"]]
+    rows.append(row)
+    _write_rows(serve_dir, rows)

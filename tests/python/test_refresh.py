@@ -1,0 +1,379 @@
+"""Write-audit-publish: `crm-value refresh` publishes only what passed every guard.
+
+A clean refresh of the clean fixture is published once per worker; each guard case then
+works on a copy of that serving folder, breaks the raw files in the one way the guard
+exists to catch, and checks that the refresh stops at that guard, says why, records the
+run in the history, and leaves the published serving file byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from conftest import CLEAN, PROJECT_DIR, RawFolder
+from test_raw_rows import ORDER
+
+CRM_VALUE = Path(sys.executable).with_name("crm-value")
+AS_OF = {"as_of_date": "2025-07-01"}  # explicit and past: freshness is skipped
+
+
+@dataclass
+class Refresh:
+    returncode: int
+    output: str
+
+
+def refresh_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    return env
+
+
+def refresh_args(raw_dir: Path | None, serve: Path, dbt_vars: dict | None) -> list[str]:
+    args = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
+    args += ["--warehouse", str(serve.parent / "work.duckdb")]
+    if raw_dir is not None:
+        args += ["--raw-dir", str(raw_dir)]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    return args
+
+
+def run_refresh(raw_dir: Path | None, serve: Path, dbt_vars: dict | None = None) -> Refresh:
+    """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
+    proc = subprocess.run(
+        refresh_args(raw_dir, serve, dbt_vars),
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Refresh(proc.returncode, proc.stdout + proc.stderr)
+
+
+def serving_file(serve: Path) -> Path:
+    return serve / "current" / "crm_value.duckdb"
+
+
+def fingerprint(serve: Path) -> dict[str, str]:
+    """What a reader of the serving folder sees: where `current` points, and the bytes of
+    every published file (the DuckDB file and each Parquet export)."""
+    prints = {"current": os.readlink(serve / "current")}
+    for path in sorted((serve / "releases").rglob("*")):
+        if path.is_file():
+            prints[str(path.relative_to(serve))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return prints
+
+
+def history(serve: Path) -> list[dict]:
+    return pq.read_table(serve / "run_history.parquet").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A serving folder holding one release, refreshed from the clean fixture."""
+    root = tmp_path_factory.mktemp("published")
+    raw = root / "raw"
+    shutil.copytree(CLEAN, raw)
+    serve = root / "serve"
+    run = run_refresh(raw, serve, AS_OF)
+    assert run.returncode == 0, run.output[-4000:]
+    return serve
+
+
+@pytest.fixture
+def copy_of(published, tmp_path) -> tuple[RawFolder, Path]:
+    """A raw folder to break and a copy of the published serving folder to refresh into."""
+    raw = RawFolder(tmp_path / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    serve = tmp_path / "serve"
+    shutil.copytree(published, serve, symlinks=True, ignore=shutil.ignore_patterns(".work"))
+    return raw, serve
+
+
+def test_a_clean_refresh_publishes_the_marts_and_records_the_run(published):
+    with duckdb.connect(str(serving_file(published)), read_only=True) as con:
+        assert con.execute("select as_of_date from ops.release").fetchone()[0] == dt.date(
+            2025, 7, 1
+        )
+        assert con.execute("select count(*) from marts.dim_customers").fetchone()[0] == 6
+        runs = con.execute(
+            "select outcome, failed_stage, customers_raw_rows, orders_raw_rows, "
+            "orders_accepted_rows, orders_rejected_rows, as_of_date, expectations_failed "
+            "from ops.run_history"
+        ).fetchall()
+        assert runs == [("passed", None, 6, 10, 10, 0, dt.date(2025, 7, 1), 0)]
+        comment = con.execute(
+            "select comment from duckdb_columns() where schema_name = 'marts' "
+            "and table_name = 'dim_customers' and column_name = 'customer_id'"
+        ).fetchone()[0]
+        assert comment, "column descriptions are carried into the serving file"
+        tables = con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "where schema_name in ('marts', 'audit') order by all"
+        ).fetchall()
+        assert {t[1] for t in tables} >= {"dim_customers", "fct_customer_rfm", "rejected_orders"}
+        release = Path(os.path.realpath(published / "current"))
+        for schema, table, _ in tables:
+            parquet = release / "parquet" / schema / f"{table}.parquet"
+            expected = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+            assert pq.read_metadata(parquet).num_rows == expected, parquet
+    report = Path(history(published)[-1]["report_dir"])
+    assert (report / "expectations.html").exists()
+    assert (report / "expectations.json").exists()
+    assert (report / "run_results.json").exists()
+
+
+def break_completeness_field(raw: RawFolder) -> None:
+    """Half the customer files lack a city: the field's completeness fails at the door."""
+    raw.write(
+        "customers",
+        [
+            {**r, "city": ""} if r["customer_id"] in {"C001", "C002", "C003"} else r
+            for r in raw.rows("customers")
+        ],
+    )
+
+
+def break_completeness_per_customer(raw: RawFolder) -> None:
+    """Three customers each lack a different field: every field is 5/6 filled, but only
+    half the files are complete."""
+    missing = {"C001": "city", "C002": "region", "C004": "customer_name"}
+    raw.write(
+        "customers",
+        [
+            {**r, missing[r["customer_id"]]: ""} if r["customer_id"] in missing else r
+            for r in raw.rows("customers")
+        ],
+    )
+
+
+def break_timeliness(raw: RawFolder) -> None:
+    raw.write(
+        "customers",
+        [
+            {**r, "created_at": "2021-01-01 00:00:00", "updated_at": "2022-01-01 00:00:00"}
+            if r["customer_id"] in {"C001", "C002", "C003"}
+            else r
+            for r in raw.rows("customers")
+        ],
+    )
+
+
+def break_status(raw: RawFolder) -> None:
+    raw.write(
+        "orders",
+        [{**r, "status": "shipped"} for r in raw.rows("orders")[:3]] + raw.rows("orders")[3:],
+    )
+
+
+def break_file(raw: RawFolder) -> None:
+    raw.drop_column("orders", "amount")
+
+
+def break_rejected_share(raw: RawFolder) -> None:
+    """Orders of an unknown customer: well-formed (the door passes), rejected by dbt."""
+    raw.append(
+        "orders",
+        {**ORDER, "order_id": "O901", "customer_id": "C999"},
+        {**ORDER, "order_id": "O902", "customer_id": "C999"},
+    )
+
+
+GUARDS = [
+    # damage, the stage that stops the refresh, text its reason must hold
+    (
+        break_completeness_field,
+        AS_OF,
+        "expectations",
+        r"customer_files: city .*min_profile_completeness",
+    ),
+    (
+        break_completeness_per_customer,
+        AS_OF,
+        "expectations",
+        r"every profile field filled in 50\.0%",
+    ),
+    (break_timeliness, AS_OF, "expectations", r"updated_at.*min_profile_timeliness"),
+    (break_status, AS_OF, "expectations", r"orders: status"),
+    (break_file, AS_OF, "input", r"orders\.csv \(entity orders\) lacks required column 'amount'"),
+    (break_rejected_share, AS_OF, "build", r"crm_rejected_share_within_bound_orders"),
+    # No explicit as_of_date: the export's freshness is checked, and the 2025 fixture is
+    # far older than the error age.
+    (lambda raw: None, None, "freshness", r"source orders: newest row .* error after 7 days"),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "dbt_vars", "stage", "reason"),
+    GUARDS,
+    ids=[
+        "completeness_field",
+        "completeness_customer",
+        "timeliness",
+        "expectation",
+        "broken_file",
+        "dbt_test",
+        "freshness",
+    ],
+)
+def test_each_guard_stops_the_refresh_and_leaves_the_serving_file_byte_identical(
+    copy_of, damage, dbt_vars, stage, reason
+):
+    raw, serve = copy_of
+    damage(raw)
+    before = fingerprint(serve)
+    run = run_refresh(raw.path, serve, dbt_vars)
+    assert run.returncode == 1, run.output[-4000:]
+    assert f"FAILED at stage '{stage}'" in run.output
+    assert "the published marts are unchanged" in run.output
+    assert fingerprint(serve) == before
+    last = history(serve)[-1]
+    assert (last["outcome"], last["failed_stage"], last["release_id"]) == ("failed", stage, None)
+    assert re.search(reason, last["failure_reason"]), last["failure_reason"]
+    assert last["ended_at"] is not None
+    if stage != "input":  # the door counts the rows of files it could read
+        assert (last["customers_raw_rows"], last["orders_raw_rows"]) == (
+            len(raw.rows("customers")),
+            len(raw.rows("orders")),
+        )
+
+
+def test_a_reader_holding_the_old_file_keeps_reading_while_a_new_release_is_published(copy_of):
+    raw, serve = copy_of
+    reader = duckdb.connect(str(serving_file(serve)), read_only=True)
+    old_as_of = reader.execute("select as_of_date from ops.release").fetchone()[0]
+    errors: list[BaseException] = []
+    reads = 0
+    stop = threading.Event()
+
+    def keep_reading() -> None:
+        nonlocal reads
+        cursor = reader.cursor()
+        while not stop.is_set():
+            try:
+                n = cursor.execute("select count(*) from marts.fct_customer_rfm").fetchone()[0]
+                assert n > 0
+                reads += 1
+            except BaseException as exc:  # recorded, then reported by the test
+                errors.append(exc)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=keep_reading)
+    thread.start()
+    try:
+        run = run_refresh(raw.path, serve, {"as_of_date": "2025-06-01"})
+    finally:
+        stop.set()
+        thread.join()
+    assert run.returncode == 0, run.output[-4000:]
+    assert not errors, errors
+    assert reads > 10
+    # The held connection still reads the release it opened ...
+    assert reader.execute("select as_of_date from ops.release").fetchone()[0] == old_as_of
+    reader.close()
+    # ... and a new connection sees the new one.
+    with duckdb.connect(str(serving_file(serve)), read_only=True) as con:
+        assert con.execute("select as_of_date from ops.release").fetchone()[0] == dt.date(
+            2025, 6, 1
+        )
+        outcomes = [r[0] for r in con.execute("select outcome from ops.run_history").fetchall()]
+    assert outcomes == ["passed", "passed"]
+
+
+def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(copy_of):
+    raw, serve = copy_of
+    before = fingerprint(serve)
+    proc = subprocess.Popen(
+        refresh_args(raw.path, serve, AS_OF),
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    seen = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        seen.append(line)
+        if "OK created sql table model" in line:  # dbt is part-way through the build
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    assert fingerprint(serve) == before
+    assert history(serve)[-1]["outcome"] == "running"
+
+    run = run_refresh(raw.path, serve, AS_OF)
+    assert run.returncode == 0, run.output[-4000:]
+    assert "died without finishing; marked crashed" in run.output
+    outcomes = [r["outcome"] for r in history(serve)]
+    assert outcomes == ["passed", "crashed", "passed"]
+    assert fingerprint(serve)["current"] != before["current"]
+
+
+def test_a_second_refresh_is_refused_while_the_lock_is_held(copy_of):
+    raw, serve = copy_of
+    before = fingerprint(serve)
+    with open(serve / ".refresh.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        run = run_refresh(raw.path, serve, AS_OF)
+    assert run.returncode == 3
+    assert "another refresh is running" in run.output
+    assert fingerprint(serve) == before
+
+
+def shift_dates(raw: RawFolder, days: int) -> None:
+    """Move every date and timestamp in the raw files `days` days later."""
+    stamp = re.compile(r"^(\d{4}-\d{2}-\d{2})(.*)$")
+    for entity in ("customers", "orders", "receivables", "service_tickets", "surveys"):
+        rows = []
+        for row in raw.rows(entity):
+            for key, value in row.items():
+                match = stamp.match(value or "")
+                if match:
+                    day = dt.date.fromisoformat(match.group(1)) + dt.timedelta(days=days)
+                    row[key] = day.isoformat() + match.group(2)
+            rows.append(row)
+        raw.write(entity, rows)
+
+
+def test_a_current_export_passes_freshness_and_publishes(tmp_path):
+    raw = RawFolder(tmp_path / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    # The newest row of any file (a survey of 2025-07-05) moves to yesterday, the newest
+    # order (2025-06-30) to six days ago: within the error age, past the warn age. The
+    # one later date, a payment on 2025-07-15, moves back so it is not in the future.
+    raw.write(
+        "receivables",
+        [{**r, "paid_at": "2025-07-05"} if r["paid_at"] else r for r in raw.rows("receivables")],
+    )
+    shift = (dt.datetime.now(dt.UTC).date() - dt.date(2025, 7, 6)).days
+    shift_dates(raw, shift)
+    serve = tmp_path / "serve"
+    run = run_refresh(raw.path, serve)
+    assert run.returncode == 0, run.output[-4000:]
+    last = history(serve)[-1]
+    assert last["outcome"] == "passed"
+    assert last["freshness"].startswith("warn: "), last["freshness"]
+    assert "source orders: newest row" in last["freshness"]
+    assert last["as_of_date"] == dt.date(2025, 7, 1) + dt.timedelta(days=shift)
