@@ -14,7 +14,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def dbt_env(raw_dir: Path | None, warehouse: Path, raw_format: str = "parquet") -> dict[str, str]:
     """This process's environment plus what `dbt build` on raw files in `raw_dir` needs
     (`raw_dir` None: the bundled demo seeds)."""
-    env = os.environ.copy()
+    # dbt reads flags from DBT_* variables (DBT_EXCLUDE_RESOURCE_TYPES, DBT_EMPTY,
+    # DBT_DEFER, ...): one left in a scheduler's environment could skip every test. The
+    # child gets none but the ones set here.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env.pop("CRM_RAW_DIR", None)
     if raw_dir is not None:
         env["CRM_RAW_DIR"] = str(raw_dir)

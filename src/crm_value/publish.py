@@ -18,6 +18,7 @@ only after the switch and, on POSIX, an unlinked file stays readable to whoever 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -76,8 +77,16 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> No
         con.execute(f'comment on column serve.{schema}.{name}."{column}" is {_sql_text(comment)}')
 
 
-def _write_release(work_db: Path, target: Path, history: Path, meta: dict) -> list[str]:
-    """Write the serving database and Parquet files of one release into `target`."""
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _write_release(
+    work_db: Path, target: Path, history: Path, meta: dict, built: set[str]
+) -> list[str]:
+    """Write the serving database and Parquet files of one release into `target`: the
+    tables of the served schemas that this run's build created (`built`), nothing older."""
     db_path = target / SERVING_FILE
     tables: list[str] = []
     con = duckdb.connect()
@@ -92,9 +101,10 @@ def _write_release(work_db: Path, target: Path, history: Path, meta: dict) -> li
                     "where database_name = 'work' and schema_name = ? order by table_name",
                     [schema],
                 ).fetchall()
+                if row[0] in built
             ]
             if not names:
-                raise RuntimeError(f"the work database {work_db} has no tables in schema {schema}")
+                raise RuntimeError(f"this build created no tables in schema {schema} of {work_db}")
             con.execute(f"create schema serve.{schema}")
             (target / "parquet" / schema).mkdir(parents=True)
             for name in names:
@@ -107,6 +117,7 @@ def _write_release(work_db: Path, target: Path, history: Path, meta: dict) -> li
                     f"copy serve.{schema}.{name} to '{_quote(parquet)}' "
                     "(format parquet, compression zstd)"
                 )
+                _fsync(parquet)
                 tables.append(f"{schema}.{name}")
         con.execute("create schema serve.ops")
         con.execute(
@@ -133,19 +144,23 @@ def _write_release(work_db: Path, target: Path, history: Path, meta: dict) -> li
         con.execute("detach work")
     finally:
         con.close()
-    with open(db_path, "rb") as f:
-        os.fsync(f.fileno())
+    _fsync(db_path)
+    for folder in [*(target / "parquet").iterdir(), target / "parquet", target]:
+        _fsync_dir(folder)
     return tables
 
 
-def _prune(releases: Path, keep: int, current: Path) -> None:
-    """Remove unfinished releases and all but the newest `keep` finished ones."""
+def tidy_releases(serve_dir: Path, keep: int) -> None:
+    """Remove unfinished releases and all but the newest `keep` finished ones (never the
+    current one). Run after a publish; a failure here leaves the switch as it is."""
+    releases = serve_dir / "releases"
+    current = current_release(serve_dir)
     for stale in releases.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
     finished = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in finished[:-keep]:
-        if old.resolve() != current.resolve():
-            shutil.rmtree(old, ignore_errors=True)
+        if current is None or old.resolve() != current:
+            shutil.rmtree(old)
 
 
 def publish(
@@ -153,26 +168,31 @@ def publish(
     serve_dir: Path,
     release_id: str,
     meta: dict,
-    keep_releases: int = 3,
+    built: set[str],
 ) -> tuple[Path, list[str]]:
-    """Publish the work database's served schemas as release `release_id` and switch
-    `current` to it. Returns the new release folder and the tables it serves."""
+    """Publish the tables this build created (`built`, by name) in the work database's
+    served schemas as release `release_id`, then switch `current` to it. Returns the new
+    release folder and the tables it serves. Nothing readers see changes before the final
+    rename; an error before it leaves no trace but a `.tmp-` folder, removed here."""
     releases = serve_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     staging = releases / f".tmp-{release_id}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    meta = {**meta, "release_id": release_id, "published_at": dt.datetime.now(dt.UTC)}
-    meta["published_at"] = meta["published_at"].replace(tzinfo=None)
-    tables = _write_release(work_db, staging, history_path(serve_dir), meta)
-    final = releases / release_id
-    os.rename(staging, final)
-    _fsync_dir(releases)
-
-    link_tmp = serve_dir / f".current.{os.getpid()}.tmp"
-    link_tmp.unlink(missing_ok=True)
-    os.symlink(Path("releases") / release_id, link_tmp)
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    meta = {**meta, "release_id": release_id, "published_at": published_at}
+    try:
+        tables = _write_release(work_db, staging, history_path(serve_dir), meta, built)
+        final = releases / release_id
+        os.rename(staging, final)
+        _fsync_dir(releases)
+        link_tmp = serve_dir / f".current.{os.getpid()}.tmp"
+        link_tmp.unlink(missing_ok=True)
+        os.symlink(Path("releases") / release_id, link_tmp)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     os.replace(link_tmp, serve_dir / "current")  # the switch: atomic on POSIX
-    _fsync_dir(serve_dir)
-    _prune(releases, keep_releases, final)
+    with contextlib.suppress(OSError):  # the switch is made; the fsync is best effort
+        _fsync_dir(serve_dir)
     return final, tables

@@ -41,11 +41,13 @@ import duckdb
 
 from crm_value import run_history
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
-from crm_value.publish import current_release, publish, serving_file
+from crm_value.publish import current_release, publish, serving_file, tidy_releases
 from crm_value.settings import (
+    ENTITIES,
     RawInput,
     dumps_vars,
     explicit_as_of_date,
+    max_rejected_share,
     parse_vars,
     project_vars,
 )
@@ -258,6 +260,48 @@ def _prune_reports(runs_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _file_stamps(raw: RawInput) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every raw file, to notice one that changes between
+    the door and the build (an export landing mid-refresh)."""
+    stamps = {}
+    for entity in ENTITIES:
+        stat = raw.path(entity).stat()
+        stamps[str(raw.path(entity))] = (stat.st_size, stat.st_mtime_ns)
+    return stamps
+
+
+def _check_all_nodes_ran(work_dir: Path, results: dict[str, Any] | None) -> None:
+    """Every model, seed, data test and unit test of the project ran in this build.
+
+    A leftover selection or exclusion (e.g. DBT_EXCLUDE_RESOURCE_TYPES in a scheduler's
+    environment) must not let an untested build through.
+    """
+    manifest = _artifact(work_dir, "manifest.json")
+    if manifest is None or results is None:
+        raise StageFailed("build", "dbt wrote no manifest or run results to check")
+    expected = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in {"model", "seed", "test"}
+    } | set(manifest.get("unit_tests", {}))
+    ran = {result["unique_id"] for result in results.get("results", [])}
+    missing = sorted(expected - ran)
+    if missing:
+        names = ", ".join(_node_name(uid) for uid in missing[:5])
+        raise StageFailed(
+            "build", f"{len(missing)} nodes of the project did not run (e.g. {names})"
+        )
+
+
+def _built_models(results: dict[str, Any] | None) -> set[str]:
+    """Names of the models this build created: only these are published."""
+    return {
+        _node_name(result["unique_id"])
+        for result in (results or {}).get("results", [])
+        if result["unique_id"].startswith("model.") and result.get("status") == "success"
+    }
+
+
 def refresh(
     raw: RawInput,
     serve_dir: Path,
@@ -275,6 +319,7 @@ def refresh(
     work_dir = serve_dir / ".work"
     work_dir.mkdir(exist_ok=True)
     dbt_vars = project_vars(overrides)
+    as_of = explicit_as_of_date(dbt_vars)  # raises ValueError on a malformed date
 
     with _lock(serve_dir):
         started_at = _utcnow()
@@ -282,25 +327,29 @@ def refresh(
         run_name = f"{started_at:%Y%m%dT%H%M%S}Z-{run_id[:8]}"
         report_dir = serve_dir / "runs" / run_name
         report_dir.mkdir(parents=True)
-        for crashed in run_history.mark_crashed(serve_dir, started_at):
-            _say(f"an earlier refresh ({crashed}) died without finishing; marked crashed")
+        before = current_release(serve_dir)
+        for crashed, outcome in run_history.mark_crashed(
+            serve_dir, started_at, before.name if before else None
+        ).items():
+            _say(f"an earlier refresh ({crashed}) died without finishing; marked {outcome}")
         row: dict[str, Any] = {
             "run_id": run_id,
             "started_at": started_at,
             "outcome": "running",
-            "as_of_date": explicit_as_of_date(dbt_vars),
+            "as_of_date": as_of,
             "raw_input": raw.describe(),
             "dbt_vars": dumps_vars(overrides or {}),
             "report_dir": str(report_dir),
         }
         run_history.upsert(serve_dir, row)
-        before = current_release(serve_dir)
         result = RefreshResult(run_id, "running", report_dir=report_dir, row=row)
+        switched = False
         try:
             # 1. The files and the expectations at the door.
             _say(f"1/4 expectations at the door on {raw.describe()}")
             try:
                 door = run_expectations(raw, dbt_vars, started_at, report_dir)
+                stamps = _file_stamps(raw)
             except BadRawFile as exc:
                 raise StageFailed("input", str(exc)) from exc
             report = json.loads(door.json_path.read_text(encoding="utf-8"))
@@ -317,7 +366,7 @@ def refresh(
             _say(f"    all {evaluated} expectations met")
 
             # 2. Is the export itself recent?
-            as_of = explicit_as_of_date(dbt_vars)
+            vars_arg = ["--vars", dumps_vars(dbt_vars)]
             if raw.is_demo:
                 row["freshness"] = "skipped: the bundled demo seeds are not an export"
             elif as_of is not None and as_of < started_at.date():
@@ -327,7 +376,7 @@ def refresh(
             else:
                 _say("2/4 source freshness")
                 (work_dir / "target" / "sources.json").unlink(missing_ok=True)
-                _run_dbt(["source", "freshness"], raw, warehouse, work_dir)
+                _run_dbt(["source", "freshness", *vars_arg], raw, warehouse, work_dir)
                 sources = _artifact(work_dir, "sources.json")
                 if sources is None:
                     raise StageFailed("freshness", "dbt source freshness wrote no results")
@@ -340,10 +389,9 @@ def refresh(
 
             # 3. Build and test everything in the work database.
             _say(f"3/4 dbt build into the work database {warehouse}")
-            (work_dir / "target" / "run_results.json").unlink(missing_ok=True)
-            code, output = _run_dbt(
-                ["build", "--vars", dumps_vars(dbt_vars)], raw, warehouse, work_dir
-            )
+            for artifact in ("run_results.json", "manifest.json"):
+                (work_dir / "target" / artifact).unlink(missing_ok=True)
+            code, output = _run_dbt(["build", *vars_arg], raw, warehouse, work_dir)
             results = _artifact(work_dir, "run_results.json")
             if results is not None:
                 shutil.copy(work_dir / "target" / "run_results.json", report_dir)
@@ -356,6 +404,13 @@ def refresh(
             row.update(_work_db_facts(warehouse, results))
             if code != 0:
                 raise StageFailed("build", "; ".join(failures) or _error_lines(output))
+            _check_all_nodes_ran(work_dir, results)
+            if _file_stamps(raw) != stamps:
+                raise StageFailed(
+                    "input",
+                    "a raw file changed while the refresh ran (the build may not have read "
+                    "the files the expectations checked); run the refresh again",
+                )
 
             # 4. Publish: one atomic switch.
             _say("4/4 publish")
@@ -370,10 +425,11 @@ def refresh(
                         "raw_input": row["raw_input"],
                         "dbt_vars": row["dbt_vars"],
                     },
-                    keep_releases,
+                    _built_models(results),
                 )
             except (OSError, duckdb.Error, RuntimeError) as exc:
                 raise StageFailed("publish", f"{type(exc).__name__}: {exc}") from exc
+            switched = True
             row.update(outcome="passed", release_id=release.name, ended_at=_utcnow())
             run_history.upsert(serve_dir, row)
             result.outcome, result.release = "passed", release
@@ -381,6 +437,10 @@ def refresh(
                 f"published release {release.name} ({len(tables)} tables, as_of_date "
                 f"{row['as_of_date']}): {serving_file(serve_dir)}"
             )
+            try:
+                tidy_releases(serve_dir, keep_releases)
+            except OSError as exc:  # published already; a leftover folder is no failure
+                _say(f"warning: old releases were not all removed: {exc}")
         except StageFailed as exc:
             row.update(
                 outcome="failed",
@@ -398,18 +458,45 @@ def refresh(
             _say(f"FAILED at stage '{exc.stage}': {exc.reason}")
             _say(f"the published marts are unchanged (current release: {kept})")
         except BaseException as exc:  # an unexpected error or an interrupt: record it, re-raise
-            row.update(
-                outcome="failed",
-                failed_stage="internal",
-                failure_reason=f"{type(exc).__name__}: {exc}",
-                ended_at=_utcnow(),
-            )
+            if switched:
+                row.update(outcome="passed", release_id=run_name)
+            else:
+                row.update(outcome="failed", failed_stage="internal")
+            row.update(failure_reason=f"{type(exc).__name__}: {exc}", ended_at=_utcnow())
             run_history.upsert(serve_dir, row)
             raise
         finally:
             _prune_reports(serve_dir / "runs")
         result.row = row
         return result
+
+
+def check_vars(dbt_vars: dict[str, Any]) -> None:
+    """The vars the refresh itself reads must parse (dbt validates every var again, with
+    its ranges, before it builds)."""
+    try:
+        explicit_as_of_date(dbt_vars)
+    except ValueError as exc:
+        raise ValueError(
+            f"Invalid var 'as_of_date' = {dbt_vars.get('as_of_date')!r}: {exc}"
+        ) from exc
+    for entity in ENTITIES:
+        try:
+            share = max_rejected_share(dbt_vars, entity)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Invalid var 'max_rejected_share' for {entity}: {exc}") from exc
+        if not 0 <= share <= 1:
+            raise ValueError(f"Invalid var 'max_rejected_share' for {entity} = {share}: not 0..1")
+    for name in ("min_profile_completeness", "min_profile_timeliness"):
+        try:
+            float(dbt_vars[name])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Invalid var '{name}' = {dbt_vars[name]!r}: not a number") from exc
+    try:
+        int(dbt_vars["profile_max_age_days"])
+        float(dbt_vars["future_tolerance_days"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Invalid var: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -433,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = RawInput.from_env(args.raw_dir, args.format)
         overrides = parse_vars(args.vars)
-    except ValueError as exc:
+        check_vars(project_vars(overrides))
+    except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     if args.keep_releases < 1:
         parser.error("--keep-releases must be at least 1")

@@ -48,6 +48,7 @@ SCHEMA = pa.schema(
     ]
 )
 
+PUBLISHED_REASON = "published; the refresh process ended while tidying up after the switch"
 CRASHED_REASON = (
     "the refresh process ended before it finished (killed or crashed); nothing was published by it"
 )
@@ -77,19 +78,28 @@ def _write_rows(serve_dir: Path, rows: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def mark_crashed(serve_dir: Path, now: dt.datetime) -> list[str]:
-    """Mark rows left `running` by a dead refresh as `crashed`; return their run ids.
+def mark_crashed(serve_dir: Path, now: dt.datetime, current: str | None) -> dict[str, str]:
+    """Settle rows left `running` by a refresh that died; return {run_id: new outcome}.
 
-    Call only while holding the refresh lock: then no other refresh is running.
+    A run whose release is the one `current` points at died after its switch (while
+    tidying up): it published, so it is `passed`. Any other is `crashed`. Call only while
+    holding the refresh lock: then no other refresh is running.
     """
     rows = read_rows(serve_dir)
-    crashed = [row["run_id"] for row in rows if row["outcome"] == "running"]
-    if crashed:
-        for row in rows:
-            if row["outcome"] == "running":
-                row.update(outcome="crashed", ended_at=now, failure_reason=CRASHED_REASON)
+    settled: dict[str, str] = {}
+    for row in rows:
+        if row["outcome"] != "running":
+            continue
+        published = current is not None and Path(row["report_dir"] or "").name == current
+        if published:
+            row.update(outcome="passed", release_id=current, failure_reason=PUBLISHED_REASON)
+        else:
+            row.update(outcome="crashed", failure_reason=CRASHED_REASON)
+        row["ended_at"] = row["ended_at"] or now
+        settled[row["run_id"]] = row["outcome"]
+    if settled:
         _write_rows(serve_dir, rows)
-    return crashed
+    return settled
 
 
 def upsert(serve_dir: Path, row: dict[str, Any]) -> None:

@@ -45,22 +45,30 @@ def refresh_env() -> dict[str, str]:
     return env
 
 
-def refresh_args(raw_dir: Path | None, serve: Path, dbt_vars: dict | None) -> list[str]:
+def refresh_args(
+    raw_dir: Path | None, serve: Path, dbt_vars: dict | None, *extra: str
+) -> list[str]:
     args = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
     args += ["--warehouse", str(serve.parent / "work.duckdb")]
     if raw_dir is not None:
         args += ["--raw-dir", str(raw_dir)]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    return args
+    return args + list(extra)
 
 
-def run_refresh(raw_dir: Path | None, serve: Path, dbt_vars: dict | None = None) -> Refresh:
+def run_refresh(
+    raw_dir: Path | None,
+    serve: Path,
+    dbt_vars: dict | None = None,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> Refresh:
     """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
     proc = subprocess.run(
-        refresh_args(raw_dir, serve, dbt_vars),
+        refresh_args(raw_dir, serve, dbt_vars, *extra),
         cwd=PROJECT_DIR,
-        env=refresh_env(),
+        env={**refresh_env(), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -165,6 +173,20 @@ def break_completeness_per_customer(raw: RawFolder) -> None:
     )
 
 
+def break_completeness_behind_a_rejected_version(raw: RawFolder) -> None:
+    """Three customers lack a city in their valid file but have a newer, complete version
+    with an unknown customer_type. The door judges the newest version (complete); dbt
+    rejects it and keeps the valid one (incomplete), so its audit fails the build."""
+    rows = []
+    for row in raw.rows("customers"):
+        if row["customer_id"] in {"C001", "C002", "C003"}:
+            rows.append({**row, "city": ""})
+            rows.append({**row, "customer_type": "vip", "updated_at": "2025-06-25 00:00:00"})
+        else:
+            rows.append(row)
+    raw.write("customers", rows)
+
+
 def break_timeliness(raw: RawFolder) -> None:
     raw.write(
         "customers",
@@ -211,6 +233,12 @@ GUARDS = [
         "expectations",
         r"every profile field filled in 50\.0%",
     ),
+    (
+        break_completeness_behind_a_rejected_version,
+        {**AS_OF, "max_rejected_share": 1},
+        "build",
+        r"test audit_profile_completeness failed",
+    ),
     (break_timeliness, AS_OF, "expectations", r"updated_at.*min_profile_timeliness"),
     (break_status, AS_OF, "expectations", r"orders: status"),
     (break_file, AS_OF, "input", r"orders\.csv \(entity orders\) lacks required column 'amount'"),
@@ -227,6 +255,7 @@ GUARDS = [
     ids=[
         "completeness_field",
         "completeness_customer",
+        "completeness_audit",
         "timeliness",
         "expectation",
         "broken_file",
@@ -280,13 +309,15 @@ def test_a_reader_holding_the_old_file_keeps_reading_while_a_new_release_is_publ
     thread = threading.Thread(target=keep_reading)
     thread.start()
     try:
-        run = run_refresh(raw.path, serve, {"as_of_date": "2025-06-01"})
+        # Keep one release: the one the reader holds is deleted after the switch.
+        run = run_refresh(raw.path, serve, {"as_of_date": "2025-06-01"}, "--keep-releases", "1")
     finally:
         stop.set()
         thread.join()
     assert run.returncode == 0, run.output[-4000:]
     assert not errors, errors
     assert reads > 10
+    assert len(list((serve / "releases").iterdir())) == 1  # the held release is gone
     # The held connection still reads the release it opened ...
     assert reader.execute("select as_of_date from ops.release").fetchone()[0] == old_as_of
     reader.close()
@@ -322,6 +353,10 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
     assert proc.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
     assert fingerprint(serve) == before
     assert history(serve)[-1]["outcome"] == "running"
+    # A table no model builds any more, left in the work database: never published.
+    with duckdb.connect(str(serve.parent / "work.duckdb")) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create table marts.fct_retired_model as select 42 as answer")
 
     run = run_refresh(raw.path, serve, AS_OF)
     assert run.returncode == 0, run.output[-4000:]
@@ -329,6 +364,10 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
     outcomes = [r["outcome"] for r in history(serve)]
     assert outcomes == ["passed", "crashed", "passed"]
     assert fingerprint(serve)["current"] != before["current"]
+    with duckdb.connect(str(serving_file(serve)), read_only=True) as con:
+        served = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert "fct_retired_model" not in served
+    assert "dim_customers" in served
 
 
 def test_a_second_refresh_is_refused_while_the_lock_is_held(copy_of):
@@ -377,3 +416,70 @@ def test_a_current_export_passes_freshness_and_publishes(tmp_path):
     assert last["freshness"].startswith("warn: "), last["freshness"]
     assert "source orders: newest row" in last["freshness"]
     assert last["as_of_date"] == dt.date(2025, 7, 1) + dt.timedelta(days=shift)
+
+
+def test_dbt_flags_left_in_the_environment_cannot_skip_the_tests(copy_of):
+    raw, serve = copy_of
+    break_rejected_share(raw)
+    before = fingerprint(serve)
+    run = run_refresh(raw.path, serve, AS_OF, env={"DBT_EXCLUDE_RESOURCE_TYPES": "test unit_test"})
+    assert run.returncode == 1, run.output[-4000:]
+    assert "crm_rejected_share_within_bound_orders" in history(serve)[-1]["failure_reason"]
+    assert fingerprint(serve) == before
+
+
+def test_a_failed_publish_changes_nothing_and_a_failed_tidy_up_is_still_a_publish(
+    copy_of, monkeypatch, capsys
+):
+    from crm_value import publish as publish_module
+    from crm_value import refresh as refresh_module
+    from crm_value.settings import RawInput
+
+    raw, serve = copy_of
+    before = fingerprint(serve)
+    write_release = publish_module._write_release
+
+    def half_written(work_db, target, history_file, meta, built):
+        write_release(work_db, target, history_file, meta, built)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish_module, "_write_release", half_written)
+    result = refresh_module.refresh(RawInput(raw.path), serve, serve.parent / "work.duckdb", AS_OF)
+    assert (result.outcome, result.failed_stage) == ("failed", "publish")
+    assert "No space left on device" in result.failure_reason
+    assert fingerprint(serve) == before
+    assert not list((serve / "releases").glob(".tmp-*"))
+    monkeypatch.undo()
+
+    def tidy_fails(serve_dir, keep):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(refresh_module, "tidy_releases", tidy_fails)
+    result = refresh_module.refresh(RawInput(raw.path), serve, serve.parent / "work.duckdb", AS_OF)
+    assert result.outcome == "passed"
+    assert os.readlink(serve / "current") != before["current"]
+    assert "old releases were not all removed" in capsys.readouterr().out
+    assert [r["outcome"] for r in history(serve)] == ["passed", "failed", "passed"]
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        ('{as_of_date: "2025-13-01"}', "Invalid var 'as_of_date'"),
+        ("{max_rejected_share: lots}", "Invalid var 'max_rejected_share'"),
+        ("[1, 2]", "--vars must be a mapping"),
+    ],
+)
+def test_bad_vars_are_refused_before_anything_runs(tmp_path, dbt_vars, message):
+    serve = tmp_path / "serve"
+    proc = subprocess.run(
+        [str(CRM_VALUE), "refresh", "--serve-dir", str(serve), "--vars", dbt_vars],
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert not serve.exists()
