@@ -4,7 +4,10 @@ The bar: a full build with all its tests should cost no more than three times a 
 DuckDB script of the same rules on the same files, in time and in peak memory. This module
 measures both on one generated Parquet data set and prints the two figures and their ratios:
 
-    python -m crm_value.bench_value_model --customers 1000000 --orders 10000000
+    python -m crm_value.bench_value_model --customers 1000000 --orders 10000000 [--refresh]
+
+With `--refresh` it also measures the whole `crm-value refresh` (the expectations at the
+door, the same dbt build, the publish) on the same files, and prints its stages.
 
 1. The data: `crm_value.generate.generate(dir, "parquet", customers, orders, seed, True)` into
    a cache folder per size and seed (`--cache-dir`), reused when its `_anomalies.json` says it
@@ -155,6 +158,29 @@ def _fresh(database: Path) -> Path:
     return database
 
 
+def _measure_refresh(cache: Path, data_dir: Path) -> Measurement:
+    """Time `crm-value refresh` on the same files into a fresh serving folder (freshness
+    skipped: generated data has a fixed date)."""
+    serve = cache / "serving"
+    shutil.rmtree(serve, ignore_errors=True)
+    work = _fresh(cache / "refresh_work.duckdb")
+    crm_value = str(Path(sys.executable).with_name("crm-value"))
+    cmd = [crm_value, "refresh", "--raw-dir", str(data_dir), "--format", "parquet"]
+    cmd += ["--serve-dir", str(serve), "--warehouse", str(work), "--skip-freshness"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    return _run_measured(
+        "crm-value refresh (door, build, publish)", cmd, env, cache / "refresh.log"
+    )
+
+
+def _refresh_stages(serve: Path) -> list[tuple[str, str]]:
+    import pyarrow.parquet as pq  # after the measurements, like duckdb below
+
+    last = pq.read_table(serve / "run_history.parquet").to_pylist()[-1]
+    stages = ("expectations", "build", "publish")
+    return [(stage, f"{last[f'{stage}_seconds']:.1f}") for stage in stages]
+
+
 def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str, str, str]]:
     """Compare the two warehouses; rows of (what, hand-written, dbt, customers differing)."""
     import duckdb  # only now, after the measurements: this process stays small until then
@@ -225,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep-warehouses", action="store_true", help="keep both DuckDB files afterwards"
     )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="also measure the whole `crm-value refresh` (door, build, publish) on the files",
+    )
     args = parser.parse_args(argv)
 
     cache = args.cache_dir.resolve()
@@ -253,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(bar: dbt <= {BAR:g}x hand-written)"
     )
     results = [handwritten, dbt_build]
+    if args.refresh:
+        results.append(_measure_refresh(cache, data_dir))
     rows = [
         (m.label, f"{m.wall_s:.1f}", f"{m.peak_rss_mib:,.0f}", str(m.exit_code)) for m in results
     ]
@@ -267,7 +300,20 @@ def main(argv: list[str] | None = None) -> int:
             "",
         )
     )
+    if args.refresh:
+        refresh = results[-1]
+        rows.append(
+            (
+                "ratio refresh / hand-written",
+                f"{refresh.wall_s / handwritten.wall_s:.2f}x",
+                f"{refresh.peak_rss_mib / handwritten.peak_rss_mib:.2f}x",
+                "",
+            )
+        )
     _print_table(("", "wall s", "peak RSS MiB", "exit"), rows)
+    if args.refresh and results[-1].exit_code == 0:
+        print("\nrefresh stages (seconds, from its run history)")
+        _print_table(("stage", "seconds"), _refresh_stages(cache / "serving"))
 
     failed = [m for m in results if m.exit_code != 0]
     for m in failed:

@@ -30,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -347,11 +348,13 @@ def refresh(
         try:
             # 1. The files and the expectations at the door.
             _say(f"1/4 expectations at the door on {raw.describe()}")
+            stage_start = time.perf_counter()
             try:
                 door = run_expectations(raw, dbt_vars, started_at, report_dir)
                 stamps = _file_stamps(raw)
             except BadRawFile as exc:
                 raise StageFailed("input", str(exc)) from exc
+            row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
             report = json.loads(door.json_path.read_text(encoding="utf-8"))
             evaluated = sum(len(suite["expectations"]) for suite in report["suites"])
             row.update({f"{e}_raw_rows": n for e, n in door.input_rows.items()})
@@ -375,12 +378,14 @@ def refresh(
                 row["freshness"] = "skipped: --skip-freshness"
             else:
                 _say("2/4 source freshness")
+                stage_start = time.perf_counter()
                 (work_dir / "target" / "sources.json").unlink(missing_ok=True)
                 _run_dbt(["source", "freshness", *vars_arg], raw, warehouse, work_dir)
                 sources = _artifact(work_dir, "sources.json")
                 if sources is None:
                     raise StageFailed("freshness", "dbt source freshness wrote no results")
                 shutil.copy(work_dir / "target" / "sources.json", report_dir / "sources.json")
+                row["freshness_seconds"] = round(time.perf_counter() - stage_start, 2)
                 errors, warnings = _freshness_verdict(sources)
                 if errors:
                     raise StageFailed("freshness", "; ".join(errors))
@@ -389,9 +394,11 @@ def refresh(
 
             # 3. Build and test everything in the work database.
             _say(f"3/4 dbt build into the work database {warehouse}")
+            stage_start = time.perf_counter()
             for artifact in ("run_results.json", "manifest.json"):
                 (work_dir / "target" / artifact).unlink(missing_ok=True)
             code, output = _run_dbt(["build", *vars_arg], raw, warehouse, work_dir)
+            row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
             results = _artifact(work_dir, "run_results.json")
             if results is not None:
                 shutil.copy(work_dir / "target" / "run_results.json", report_dir)
@@ -414,6 +421,7 @@ def refresh(
 
             # 4. Publish: one atomic switch.
             _say("4/4 publish")
+            stage_start = time.perf_counter()
             try:
                 release, tables = publish(
                     warehouse,
@@ -430,6 +438,7 @@ def refresh(
             except (OSError, duckdb.Error, RuntimeError) as exc:
                 raise StageFailed("publish", f"{type(exc).__name__}: {exc}") from exc
             switched = True
+            row["publish_seconds"] = round(time.perf_counter() - stage_start, 2)
             row.update(outcome="passed", release_id=release.name, ended_at=_utcnow())
             run_history.upsert(serve_dir, row)
             result.outcome, result.release = "passed", release
