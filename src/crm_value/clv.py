@@ -1,0 +1,165 @@
+"""Maximum-likelihood fits of the BG/NBD and Gamma-Gamma models (Fader, Hardie & Lee 2005).
+
+The dbt Python model `clv_model_parameters` calls `fit_bgnbd` and `fit_gamma_gamma` on the
+per-customer inputs (`int_customers_clv_inputs`) and stores the parameters; every score
+(P(alive), expected purchases, expected order value, CLV) is then plain SQL over them, so
+any engine can score customers. Only the fit needs numpy and scipy.
+
+Inputs, per customer, in the model's time unit (weeks by default):
+- `x`: repeat purchases (purchase days after the first),
+- `t_x`: time of the last purchase since the first,
+- `T`: time from the first purchase to the end of the period,
+- `m_x`: mean value of the repeat purchase days (Gamma-Gamma, customers with x > 0).
+
+Both fits optimise the log-likelihood over the logarithms of the parameters (so they stay
+positive) with L-BFGS-B, from several starting points, on the distinct input rows weighted
+by how many customers share them. A fit that does not converge raises `FitError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import gammaln
+
+# Convergence: the optimiser must report success and the gradient of the mean
+# log-likelihood (in log-parameters) must be this small.
+GRADIENT_TOLERANCE = 1e-4
+
+
+class FitError(RuntimeError):
+    """A model could not be fitted; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Fitted parameters (by name), the total log-likelihood and the customers fitted."""
+
+    params: dict[str, float]
+    log_likelihood: float
+    n_customers: int
+    iterations: int
+
+
+def _collapse(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of the given columns and how many times each occurs."""
+    stacked = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    unique, counts = np.unique(stacked, axis=0, return_counts=True)
+    return [unique[:, i] for i in range(unique.shape[1])], counts.astype(float)
+
+
+def bgnbd_log_likelihood(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+) -> np.ndarray:
+    """Per-customer BG/NBD log-likelihood for params (r, alpha, a, b)."""
+    r, alpha, a, b = params
+    ln_a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    ln_a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    ln_a3 = -(r + x) * np.log(alpha + big_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln_a4 = np.where(
+            x > 0,
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
+
+
+def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m_x: np.ndarray) -> np.ndarray:
+    """Per-customer Gamma-Gamma log-likelihood for params (p, q, gamma), customers x > 0."""
+    p, q, gamma = params
+    px = p * x
+    return (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1) * np.log(m_x)
+        + px * np.log(x)
+        - (px + q) * np.log(gamma + m_x * x)
+    )
+
+
+# A parameter outside these bounds means the optimiser ran off to a boundary: the data
+# cannot identify the model, whatever the optimiser reports.
+PARAMETER_BOUNDS = (1e-8, 1e8)
+
+
+def _fit(name, names, log_likelihood, columns, starts, max_iterations) -> Fit:
+    """Maximise the weighted log-likelihood over log-parameters from several starts."""
+    values, weights = _collapse(*columns)
+    total = weights.sum()
+    if total == 0:
+        raise FitError(f"{name}: no customers to fit")
+
+    def objective(log_params: np.ndarray) -> float:
+        ll = log_likelihood(np.exp(log_params), *values)
+        value = -(weights * ll).sum() / total
+        return value if np.isfinite(value) else 1e100
+
+    best = None
+    for start in starts:
+        result = minimize(
+            objective, np.log(start), method="L-BFGS-B", options={"maxiter": max_iterations}
+        )
+        if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
+            best = result
+    if best is None or not best.success:
+        message = best.message if best is not None else "no finite likelihood"
+        raise FitError(f"{name}: the maximum-likelihood fit did not converge ({message})")
+    gradient = _gradient(objective, best.x)
+    if np.max(np.abs(gradient)) > GRADIENT_TOLERANCE:
+        raise FitError(
+            f"{name}: the fit stopped away from a maximum (gradient {np.max(np.abs(gradient)):.2g})"
+        )
+    params = dict(zip(names, (float(v) for v in np.exp(best.x)), strict=True))
+    low, high = PARAMETER_BOUNDS
+    off = {k: v for k, v in params.items() if not low <= v <= high}
+    if off:
+        raise FitError(
+            f"{name}: the fit ran off to a boundary ({off}); the data cannot identify it"
+        )
+    return Fit(params, float(-best.fun * total), int(total), int(best.nit))
+
+
+def _gradient(objective, point: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of `objective` at `point`."""
+    gradient = np.zeros_like(point)
+    for i in range(point.size):
+        delta = np.zeros_like(point)
+        delta[i] = step
+        gradient[i] = (objective(point + delta) - objective(point - delta)) / (2 * step)
+    return gradient
+
+
+def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, max_iterations: int = 2000) -> Fit:
+    """Fit BG/NBD (r, alpha, a, b) to every customer's (x, t_x, T)."""
+    x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
+    if x.size == 0:
+        raise FitError("BG/NBD: no customers to fit")
+    if not (x > 0).any():
+        raise FitError("BG/NBD: no customer made a repeat purchase; the model cannot be fitted")
+    scale = max(float(np.mean(big_t)), 1e-9)
+    starts = [(1.0, scale, 1.0, 1.0), (0.5, scale / 2, 0.5, 2.0), (2.0, scale * 2, 2.0, 0.5)]
+    names = ("r", "alpha", "a", "b")
+    return _fit("BG/NBD", names, bgnbd_log_likelihood, (x, t_x, big_t), starts, max_iterations)
+
+
+def fit_gamma_gamma(x: np.ndarray, m_x: np.ndarray, max_iterations: int = 2000) -> Fit:
+    """Fit Gamma-Gamma (p, q, gamma) to the customers with repeat purchases (x > 0)."""
+    x, m_x = np.asarray(x, dtype=float), np.asarray(m_x, dtype=float)
+    keep = (x > 0) & (m_x > 0)
+    if not keep.any():
+        raise FitError("Gamma-Gamma: no customers to fit (none with a repeat purchase)")
+    mean = max(float(np.mean(m_x[keep])) if keep.any() else 1.0, 1e-9)
+    starts = [(1.0, 1.0, mean), (5.0, 3.0, mean), (2.0, 5.0, mean * 5)]
+    return _fit(
+        "Gamma-Gamma",
+        ("p", "q", "gamma"),
+        gamma_gamma_log_likelihood,
+        (x[keep], m_x[keep]),
+        starts,
+        max_iterations,
+    )
