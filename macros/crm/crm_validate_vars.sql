@@ -24,5 +24,6 @@
     {%- do crm_validate_pyramid_vars() -%}
     {%- do crm_validate_strategy_vars() -%}
     {%- do crm_validate_quality_vars() -%}
+    {%- do crm_validate_clv_vars() -%}
     select 1 as vars_validated
 {% endmacro %}

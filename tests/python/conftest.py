@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,3 +119,19 @@ def work(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "work"
     path.mkdir()
     yield path
+
+
+LIFETIMES_WHEEL = "lifetimes==0.11.3"
+CDNOW_MEMBER = "lifetimes/datasets/CDNOW_sample.txt"
+
+
+@pytest.fixture(scope="session")
+def cdnow_lines(tmp_path_factory) -> list[str]:
+    """The lines of the CDNOW sample (customer, date, quantity, amount per transaction),
+    read from the `lifetimes` wheel on PyPI: downloaded, not installed, not committed."""
+    folder = tmp_path_factory.mktemp("lifetimes")
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
+    subprocess.run([*pip, LIFETIMES_WHEEL, "-d", str(folder)], check=True)
+    (wheel,) = folder.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(CDNOW_MEMBER).decode("ascii").splitlines()

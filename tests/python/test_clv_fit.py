@@ -1,18 +1,15 @@
 """The BG/NBD and Gamma-Gamma fits reproduce the published CDNOW estimates.
 
 The yardstick is the CDNOW sample (2,357 customers) that ships inside the `lifetimes`
-wheel on PyPI: the fixture downloads the wheel (no install) and reads the file from it;
-none of it is committed. With as_of_date 1997-10-01 and weeks, Fader, Hardie & Lee (2005)
-report r = 0.243, alpha = 4.414, a = 0.793, b = 2.426 (log-likelihood -9582.4) and
-p = 6.25, q = 3.74, gamma = 15.44.
+wheel on PyPI: the `cdnow_lines` fixture (conftest) downloads the wheel (no install) and
+reads the file from it; none of it is committed. With as_of_date 1997-10-01 and weeks,
+Fader, Hardie & Lee (2005) report r = 0.243, alpha = 4.414, a = 0.793, b = 2.426
+(log-likelihood -9582.4) and p = 6.25, q = 3.74, gamma = 15.44.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-import zipfile
 from collections import defaultdict
 
 import numpy as np
@@ -26,32 +23,7 @@ from crm_value.clv import (
     gamma_gamma_log_likelihood,
 )
 
-LIFETIMES_WHEEL = "lifetimes==0.11.3"
-CDNOW_MEMBER = "lifetimes/datasets/CDNOW_sample.txt"
 AS_OF = dt.date(1997, 10, 1)
-
-
-@pytest.fixture(scope="session")
-def cdnow_lines(tmp_path_factory) -> list[str]:
-    """The lines of CDNOW_sample.txt, read from the downloaded lifetimes wheel."""
-    folder = tmp_path_factory.mktemp("lifetimes")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--quiet",
-            LIFETIMES_WHEEL,
-            "-d",
-            str(folder),
-        ],
-        check=True,
-    )
-    (wheel,) = folder.glob("*.whl")
-    with zipfile.ZipFile(wheel) as archive:
-        return archive.read(CDNOW_MEMBER).decode("ascii").splitlines()
 
 
 def cdnow_inputs(lines: list[str]) -> tuple[np.ndarray, ...]:

@@ -180,6 +180,13 @@ def test_parquet_timestamptz_does_not_shift_with_the_host_zone(raw: RawFolder, w
         ({"abc_a_share": 0.9, "abc_b_share": 0.8}, "must be greater than abc_a_share"),
         ({"pyramid_cuts": [0.2, 0.05, 0.01]}, "Invalid var 'pyramid_cuts'"),
         ({"primary_tier_scheme": "vip"}, "Invalid var 'primary_tier_scheme'"),
+        ({"clv_time_unit_days": 0}, "Invalid var 'clv_time_unit_days' = 0"),
+        ({"clv_horizon_days": 30.5}, "Invalid var 'clv_horizon_days' = 30.5: must be a whole"),
+        (
+            {"clv_margin_rate": 1.5},
+            "Invalid var 'clv_margin_rate' = 1.5: must be a number in [0, 1]",
+        ),
+        ({"clv_min_customers": 3}, "Invalid var 'clv_min_customers' = 3"),
     ],
     ids=lambda v: None,
 )

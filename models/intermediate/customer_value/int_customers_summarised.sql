@@ -1,7 +1,8 @@
 {#-
     One row per customer in scope (file opened before as_of_date) with everything the
     marts need from the valid orders before as_of_date: first and last order dates, counts
-    and sums over the RFM window and the value window. The one big scan over orders.
+    and sums over the RFM window and the value window, purchase days and the value of the
+    repeat purchase days (for the CLV model). The one big scan over orders.
 -#}
 with
 
@@ -55,16 +56,34 @@ orders_in_scope as (
     where valid_orders.ordered_at < analysis_date.as_of_date
 ),
 
+orders_by_day as (
+    -- One row per customer and purchase day: the CLV model counts purchase days, not
+    -- orders, and the windows start at midnight, so a day is wholly in or out of each.
+    select
+        customer_id,
+        ordered_date,
+        count(*) as orders,
+        sum(amount) as amount,
+        sum(measure) as measure,
+        max(case when is_in_value_window then 1 else 0 end) = 1 as is_in_value_window,
+        max(case when is_in_rfm_window then 1 else 0 end) = 1 as is_in_rfm_window
+    from orders_in_scope
+    group by customer_id, ordered_date
+),
+
 order_summary as (
     select
         customer_id,
         min(ordered_date) as first_order_date,
         max(ordered_date) as last_order_date,
-        cast(count(*) as integer) as valid_orders,
-        cast(sum(case when is_in_rfm_window then 1 else 0 end) as integer) as rfm_frequency,
+        cast(sum(orders) as integer) as valid_orders,
+        cast(count(*) as integer) as purchase_days,
+        cast(sum(amount) - min_by(amount, ordered_date) as decimal(18, 2)) as repeat_purchase_value,
+        cast(sum(case when is_in_rfm_window then orders else 0 end) as integer) as rfm_frequency,
         cast(coalesce(sum(case when is_in_rfm_window then amount end), 0) as decimal(18, 2))
             as rfm_monetary,
-        cast(sum(case when is_in_value_window then 1 else 0 end) as integer) as value_window_orders,
+        cast(sum(case when is_in_value_window then orders else 0 end) as integer)
+            as value_window_orders,
         cast(
             coalesce(sum(case when is_in_value_window then amount end), 0) as decimal(18, 2)
         ) as value_window_revenue,
@@ -72,7 +91,7 @@ order_summary as (
         cast(
             coalesce(sum(case when is_in_value_window then measure end), 0) as decimal(18, 2)
         ) as value_window_measure
-    from orders_in_scope
+    from orders_by_day
     group by customer_id
 ),
 
@@ -85,6 +104,8 @@ final as (
         order_summary.last_order_date,
         order_summary.customer_id is not null as has_valid_order,
         coalesce(order_summary.valid_orders, 0) as valid_orders,
+        coalesce(order_summary.purchase_days, 0) as purchase_days,
+        coalesce(order_summary.repeat_purchase_value, 0) as repeat_purchase_value,
         coalesce(order_summary.rfm_frequency, 0) as rfm_frequency,
         coalesce(order_summary.rfm_monetary, 0) as rfm_monetary,
         coalesce(order_summary.value_window_orders, 0) as value_window_orders,

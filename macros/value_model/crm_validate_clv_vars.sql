@@ -1,0 +1,7 @@
+{#- Validate the CLV model's vars. Raises a compiler error naming the var. -#}
+{% macro crm_validate_clv_vars() %}
+    {%- do crm_require_number('clv_time_unit_days', var('clv_time_unit_days'), 1, 366, integer=true) -%}
+    {%- do crm_require_number('clv_horizon_days', var('clv_horizon_days'), 1, 3660, integer=true) -%}
+    {%- do crm_require_number('clv_margin_rate', var('clv_margin_rate'), 0, 1) -%}
+    {%- do crm_require_number('clv_min_customers', var('clv_min_customers'), 10, none, integer=true) -%}
+{% endmacro %}

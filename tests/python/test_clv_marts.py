@@ -1,0 +1,192 @@
+"""The CLV marts, end to end: the CDNOW sample run through the whole dbt build (raw files,
+staging, the inputs in SQL, the Python fit, the SQL scores) reproduces the published
+estimates, and every customer's score matches an independent Python computation of the
+closed forms (scipy's hypergeometric function, the untransformed formula)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import run_dbt
+from scipy.special import hyp2f1
+from test_clv_fit import AS_OF, cdnow_inputs
+
+NO_FILE_AUDITS = {
+    "min_profile_completeness": 0,
+    "warn_profile_completeness": 0,
+    "min_profile_timeliness": 0,
+    "warn_profile_timeliness": 0,
+}
+RAW_HEADERS = {
+    "customers": ["customer_id", "customer_name", "created_at", "updated_at"],
+    "orders": ["order_id", "customer_id", "ordered_at", "status", "quantity", "amount"],
+    "receivables": ["invoice_id", "customer_id", "issued_at", "due_at", "amount", "paid_amount"],
+    "service_tickets": ["ticket_id", "customer_id", "opened_at", "ticket_type"],
+    "surveys": [
+        "response_id",
+        "customer_id",
+        "responded_at",
+        "expectation_score",
+        "perception_score",
+    ],
+}
+
+
+def write_raw(folder: Path, customers: list[dict], orders: list[dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for entity, header in RAW_HEADERS.items():
+        rows = {"customers": customers, "orders": orders}.get(entity, [])
+        with open(folder / f"{entity}.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+def cdnow_raw(lines: list[str], folder: Path) -> Path:
+    """The CDNOW transactions as the contract's raw files (every order completed)."""
+    orders, first = [], {}
+    for n, line in enumerate(lines):
+        _, customer, day, quantity, amount = line.split()
+        date = dt.datetime.strptime(day, "%Y%m%d").date()
+        first[customer] = min(first.get(customer, date), date)
+        orders.append(
+            {
+                "order_id": f"T{n:05d}",
+                "customer_id": customer,
+                "ordered_at": date.isoformat(),
+                "status": "completed",
+                "quantity": quantity,
+                "amount": amount,
+            }
+        )
+    customers = [
+        {
+            "customer_id": c,
+            "customer_name": f"CDNOW {c}",
+            "created_at": d.isoformat(),
+            "updated_at": d.isoformat(),
+        }
+        for c, d in sorted(first.items())
+    ]
+    return write_raw(folder, customers, orders)
+
+
+@pytest.fixture(scope="module")
+def cdnow_build(cdnow_lines, tmp_path_factory):
+    root = tmp_path_factory.mktemp("cdnow")
+    raw = cdnow_raw(cdnow_lines, root / "raw")
+    work = root / "work"
+    work.mkdir()
+    run = run_dbt(
+        ["build"], work, raw_dir=raw, dbt_vars={"as_of_date": AS_OF.isoformat(), **NO_FILE_AUDITS}
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    return run
+
+
+def test_the_build_reproduces_the_published_cdnow_estimates(cdnow_build):
+    (row,) = cdnow_build.query(
+        "select as_of_date, fit_status, r, alpha, a, b, bgnbd_log_likelihood, bgnbd_customers, "
+        "p, q, gamma, gamma_gamma_customers from marts.clv_model_parameters"
+    )
+    as_of, status, r, alpha, a, b, ll, n, p, q, gamma, n_repeat = row
+    assert (as_of, status, n, n_repeat) == (AS_OF, "fitted", 2357, 946)
+    published = (0.243, 4.414, 0.793, 2.426, 6.25, 3.74, 15.44)
+    for got, want in zip((r, alpha, a, b, p, q, gamma), published, strict=True):
+        assert got == pytest.approx(want, rel=0.01)
+    assert ll == pytest.approx(-9582.4, abs=0.5)
+
+
+def test_the_sql_inputs_match_the_transactions(cdnow_build, cdnow_lines):
+    x, t_x, big_t, m_x = cdnow_inputs(cdnow_lines)
+    rows = cdnow_build.query(
+        "select repeat_purchases, recency_units, age_units, coalesce(mean_repeat_value, 0) "
+        "from intermediate.int_customers_clv_inputs order by all"
+    )
+    got = np.array(rows, dtype=float)
+    want = np.array(sorted(zip(x, t_x, big_t, m_x, strict=True)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+
+
+def test_every_score_matches_the_closed_forms(cdnow_build):
+    r, alpha, a, b, p, q, gamma = cdnow_build.query(
+        "select r, alpha, a, b, p, q, gamma from marts.clv_model_parameters"
+    )[0]
+    rows = cdnow_build.query(
+        "select clv.repeat_purchases, clv.recency_units, clv.age_units, "
+        "coalesce(inputs.mean_repeat_value, 0), clv.p_alive, clv.expected_purchases, "
+        "cast(clv.expected_order_value as double), cast(clv.clv as double) "
+        "from marts.fct_customer_clv as clv "
+        "inner join intermediate.int_customers_clv_inputs as inputs using (customer_id)"
+    )
+    x, t_x, big_t, m_x, p_alive, expected, value, clv = (
+        np.array(c, dtype=float) for c in zip(*rows, strict=True)
+    )
+    assert len(x) == 2357
+    t = 365 / 7
+    with np.errstate(divide="ignore"):
+        odds = np.where(x > 0, a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0)
+    want_alive = 1 / (1 + odds)
+    want_expected = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (
+            1
+            - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
+            * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + big_t + t))
+        )
+        * want_alive
+    )
+    want_value = np.where(x > 0, (gamma + m_x * x) * p / (p * x + q - 1), p * gamma / (q - 1))
+    np.testing.assert_allclose(p_alive, want_alive, rtol=1e-12)
+    np.testing.assert_allclose(expected, want_expected, rtol=1e-9)
+    # Money is served in cents.
+    np.testing.assert_allclose(value, want_value, atol=0.005 + 1e-9)
+    np.testing.assert_allclose(clv, want_expected * want_value, atol=0.005 + 1e-6)
+
+
+def test_a_fit_that_cannot_be_made_stops_the_build(tmp_path, work):
+    # Twelve customers, one purchase each: nobody repeats, BG/NBD cannot be identified.
+    customers = [
+        {
+            "customer_id": f"C{i:03d}",
+            "customer_name": f"Customer {i}",
+            "created_at": "2024-01-01",
+            "updated_at": "2025-01-01",
+        }
+        for i in range(12)
+    ]
+    orders = [
+        {
+            "order_id": f"O{i:03d}",
+            "customer_id": f"C{i:03d}",
+            "ordered_at": f"2025-01-{i + 1:02d}",
+            "status": "completed",
+            "quantity": "1",
+            "amount": "100.00",
+        }
+        for i in range(12)
+    ]
+    raw = write_raw(tmp_path / "raw", customers, orders)
+    run = run_dbt(
+        ["build"], work, raw_dir=raw, dbt_vars={"clv_min_customers": 10, **NO_FILE_AUDITS}
+    )
+    assert run.returncode != 0
+    assert "CLV model (as_of_date 2025-01-13): BG/NBD: no customer made a repeat purchase" in (
+        run.output
+    )
+
+
+def test_too_few_buyers_skip_the_fit_with_a_warning(raw, work):
+    run = run_dbt(["build"], work, raw_dir=raw.path)
+    assert run.returncode == 0, run.output[-3000:]
+    assert any("WARN" in line and "clv_model_fitted" in line for line in run.output.splitlines())
+    assert run.scalar("select fit_status from marts.clv_model_parameters").startswith(
+        "skipped: 5 customers, fewer than clv_min_customers (100)"
+    )
+    assert run.scalar("select count(*) from marts.fct_customer_clv") == 0
