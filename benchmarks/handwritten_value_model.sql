@@ -568,3 +568,33 @@ SELECT
     END AS pyramid_tier
 FROM customer_facts AS f
 LEFT JOIN value_ranked AS v ON v.customer_id = f.customer_id;
+
+-- --------------------------------------------------------------------------------------
+-- CLV inputs (BG/NBD, Gamma-Gamma) in weeks: purchase days of in-scope customers before
+-- as_of_date; x repeat days, t_x and T since the first day (T to as_of_date - 1), m_x the
+-- mean value of the repeat days. The runner fits the models on this table and scores
+-- every customer (numpy/scipy), into the table clv.
+-- --------------------------------------------------------------------------------------
+CREATE TABLE clv_inputs AS
+WITH purchase_days AS (
+    SELECT
+        o.customer_id,
+        CAST(o.ordered_at AS DATE) AS purchase_date,
+        sum(o.amount) AS amount
+    FROM orders AS o
+    SEMI JOIN customer_facts AS f ON f.customer_id = o.customer_id
+    WHERE o.status = 'completed' AND o.ordered_at < getvariable('as_of_date')
+    GROUP BY ALL
+)
+
+SELECT
+    customer_id,
+    count(*) - 1 AS x,
+    (max(purchase_date) - min(purchase_date)) / 7.0 AS t_x,
+    (getvariable('as_of_date') - 1 - min(purchase_date)) / 7.0 AS big_t,
+    CASE
+        WHEN count(*) > 1
+            THEN CAST(sum(amount) - min_by(amount, purchase_date) AS DOUBLE) / (count(*) - 1)
+    END AS m_x
+FROM purchase_days
+GROUP BY customer_id;
