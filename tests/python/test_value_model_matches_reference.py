@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import pytest
 from conftest import run_dbt
+from reference_clv import compute_clv
 from reference_value_model import compute, load_from_duckdb
 
 from crm_value.generate import generate
@@ -74,6 +76,44 @@ def assert_agree(run, expected: dict) -> None:
         assert not mismatches, f"{table}: {len(mismatches)} mismatches, e.g. {mismatches[:5]}"
 
 
+def assert_clv_agrees(run) -> None:
+    """fct_customer_clv and clv_model_parameters against the CLV reference."""
+    customers, orders = load_from_duckdb(run.warehouse)
+    as_of = run.scalar("select as_of_date from intermediate.int_analysis_date_resolved")
+    reference = compute_clv(customers, orders, as_of)
+    names = list(reference["parameters"])
+    fitted = dict(
+        zip(
+            names,
+            run.query(f"select {', '.join(names)} from marts.clv_model_parameters")[0],
+            strict=True,
+        )
+    )
+    for name in names:
+        assert fitted[name] == pytest.approx(reference["parameters"][name], rel=1e-6), name
+    columns = [
+        "repeat_purchases",
+        "recency_units",
+        "age_units",
+        "p_alive",
+        "expected_purchases",
+        "expected_order_value",
+        "clv",
+    ]
+    actual = mart(run, "fct_customer_clv", columns)
+    assert actual.keys() == reference["customers"].keys()
+    # Parameters agree to 1e-6, so scores do to about that; money is served in cents.
+    tolerance = {"expected_order_value": 0.01, "clv": 0.05}
+    mismatches = [
+        (customer, column, actual[customer][column], want[column])
+        for customer, want in reference["customers"].items()
+        for column in columns
+        if float(actual[customer][column])
+        != pytest.approx(want[column], rel=1e-5, abs=tolerance.get(column, 1e-9))
+    ]
+    assert not mismatches, f"fct_customer_clv: {len(mismatches)} mismatches, e.g. {mismatches[:5]}"
+
+
 def reference_for(run, **rules) -> dict:
     customers, orders = load_from_duckdb(run.warehouse)
     return compute(customers, orders, **rules)
@@ -83,6 +123,7 @@ def test_demo_marts_match_the_reference(tmp_path):
     run = run_dbt(["build"], tmp_path)
     assert run.returncode == 0, run.output[-4000:]
     assert_agree(run, reference_for(run))
+    assert_clv_agrees(run)
 
 
 def test_past_as_of_date_and_every_variant_rule_match_the_reference(tmp_path):
@@ -99,6 +140,7 @@ def test_past_as_of_date_and_every_variant_rule_match_the_reference(tmp_path):
         pyramid_cuts=(Decimal("0.02"), Decimal("0.1"), Decimal("0.3")),
     )
     assert_agree(run, expected)
+    assert_clv_agrees(run)
     # Point in time: nothing dated on or after as_of_date counts.
     assert (
         run.scalar(
@@ -136,3 +178,4 @@ def test_generated_100k_customers_match_the_reference(tmp_path):
     assert run.returncode == 0, run.output[-4000:]
     assert run.scalar("select count(*) from marts.dim_customers") >= 95_000
     assert_agree(run, reference_for(run))
+    assert_clv_agrees(run)
