@@ -59,6 +59,22 @@ def _collapse(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     return [unique[:, i] for i in range(unique.shape[1])], counts.astype(float)
 
 
+def _bgnbd_ln_a3_a4(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The logarithms of the likelihood's two last factors: A3 = (alpha + T)^-(r + x) and
+    A4 = a / (b + x - 1) (alpha + t_x)^-(r + x), the latter only for x > 0 (else -inf)."""
+    r, alpha, a, b = params
+    ln_a3 = -(r + x) * np.log(alpha + big_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln_a4 = np.where(
+            x > 0,
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    return ln_a3, ln_a4
+
+
 def bgnbd_log_likelihood(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, groups=None
 ) -> np.ndarray:
@@ -71,13 +87,7 @@ def bgnbd_log_likelihood(
         - gammaln(b)
         - _of_x(gammaln, x, groups, shift=a + b)
     )
-    ln_a3 = -(r + x) * np.log(alpha + big_t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ln_a4 = np.where(
-            x > 0,
-            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
+    ln_a3, ln_a4 = _bgnbd_ln_a3_a4(params, x, t_x, big_t)
     return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
 
 
@@ -87,13 +97,8 @@ def bgnbd_gradient(
     """Per-customer gradient of the BG/NBD log-likelihood in (r, alpha, a, b): one row
     per customer, one column per parameter."""
     r, alpha, a, b = params
-    ln_a3 = -(r + x) * np.log(alpha + big_t)
+    ln_a3, ln_a4 = _bgnbd_ln_a3_a4(params, x, t_x, big_t)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ln_a4 = np.where(
-            x > 0,
-            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
         w4 = np.exp(ln_a4 - np.logaddexp(ln_a3, ln_a4))  # the A4 share of A3 + A4
         inv_b = np.where(x > 0, 1 / np.maximum(b + x - 1, 1e-300), 0.0)
     w3 = 1 - w4
