@@ -189,7 +189,10 @@ def _fit(name, names, log_likelihood, gradient, columns, starts, max_iterations)
             method="L-BFGS-B",
             options={"maxiter": max_iterations, "ftol": 1e-13, "gtol": 1e-9},
         )
-        if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
+        # The best successful run; a failed one only when none succeeded.
+        if not np.isfinite(result.fun):
+            continue
+        if best is None or (result.success, -result.fun) > (best.success, -best.fun):
             best = result
     if best is None or not best.success:
         message = best.message if best is not None else "no finite likelihood"
@@ -231,6 +234,8 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, max_iterations:
 def fit_gamma_gamma(x: np.ndarray, m_x: np.ndarray, max_iterations: int = 2000) -> Fit:
     """Fit Gamma-Gamma (p, q, gamma) to the customers with repeat purchases (x > 0)."""
     x, m_x = np.asarray(x, dtype=float), np.asarray(m_x, dtype=float)
+    # The model needs positive values: a repeat buyer whose repeat days all came to 0 is
+    # left out (gamma_gamma_customers counts who was fitted).
     keep = (x > 0) & (m_x > 0)
     if not keep.any():
         raise FitError("Gamma-Gamma: no customers to fit (none with a repeat purchase)")

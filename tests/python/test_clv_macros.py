@@ -26,11 +26,11 @@ CASES = {
         1.0,
     ),
     # x = 0, T = 1, horizon 1; r = 1, alpha = 1, a = 2, b = 2: z = 1/3, and
-    # 2F1(2, 1; 3; z) = -2 (z + ln(1 - z)) / z^2 = -6 - 18 ln(2/3), so
-    # E = 3 (1 - (2/3) 2F1) = 15 + 36 ln(2/3).
+    # 2F1(2, 1; 3; z) = -2 (z + ln(1 - z)) / z^2 = -6 - 18 ln(2/3); scaled by
+    # (1 - z)^(a - 1) = 2/3 it is -4 - 12 ln(2/3), so
+    # E = (a + b + x - 1) / (a - 1) (1 - scaled) = 3 (5 + 12 ln(2/3)) = 15 + 36 ln(2/3).
     "expected_purchases_once": (
-        "crm_bgnbd_expected_purchases('(-6 - 18 * ln(2.0 / 3))', '1.0', '0', '1.0', 1, "
-        "r='1.0', alpha='1.0', a='2.0', b='2.0')",
+        "crm_bgnbd_expected_purchases('(-4 - 12 * ln(2.0 / 3))', '1.0', '0', a='2.0', b='2.0')",
         15 + 36 * math.log(2 / 3),
     ),
     # x = 2, m_x = 30; p = 2, q = 3, gamma = 10: (10 + 60) * 2 / (4 + 3 - 1) = 70 / 3.

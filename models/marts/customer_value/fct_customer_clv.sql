@@ -6,7 +6,6 @@
     (clv_model_parameters), so any engine can score.
 -#}
 {%- do crm_validate_clv_vars() -%}
-{%- set horizon = var('clv_horizon_days') / var('clv_time_unit_days') -%}
 
 with
 
@@ -38,7 +37,7 @@ series as (
     select
         repeat_purchases,
         age_units,
-        hyp2f1
+        hyp2f1_scaled
     from {{ ref('int_clv_hypergeometric_series') }}
 ),
 
@@ -50,7 +49,7 @@ alive as (
         inputs.recency_units,
         inputs.age_units,
         inputs.mean_repeat_value,
-        series.hyp2f1,
+        series.hyp2f1_scaled,
         parameters.r,
         parameters.alpha,
         parameters.a,
@@ -77,7 +76,7 @@ scored as (
         age_units,
         mean_repeat_value,
         p_alive,
-        {{ crm_bgnbd_expected_purchases('hyp2f1', 'p_alive', 'repeat_purchases', 'age_units', horizon) }}
+        {{ crm_bgnbd_expected_purchases('hyp2f1_scaled', 'p_alive', 'repeat_purchases') }}
             as expected_purchases,
         {{ crm_gamma_gamma_expected_value('repeat_purchases', 'mean_repeat_value') }}
             as expected_order_value
