@@ -25,6 +25,32 @@ def _day(value: dt.datetime | dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def scores(
+    params: dict[str, float],
+    x: np.ndarray,
+    t_x: np.ndarray,
+    big_t: np.ndarray,
+    m_x: np.ndarray,
+    horizon: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P(alive), expected purchases over `horizon` (time units) and expected order value,
+    from the untransformed closed forms and scipy's hyp2f1."""
+    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+    p, q, gamma = (params[k] for k in ("p", "q", "gamma"))
+    with np.errstate(divide="ignore"):
+        odds = np.where(x > 0, a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0)
+    p_alive = 1 / (1 + odds)
+    z = horizon / (alpha + big_t + horizon)
+    expected = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (1 - (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+        * p_alive
+    )
+    value = np.where(x > 0, (gamma + m_x * x) * p / (p * x + q - 1), p * gamma / (q - 1))
+    return p_alive, expected, value
+
+
 def compute_clv(
     customers: Iterable[Customer],
     orders: Iterable[Order],
@@ -52,25 +78,10 @@ def compute_clv(
         m_x.append(sum(repeat) / len(repeat) if repeat else 0.0)
     x, t_x, big_t, m_x = (np.array(v, dtype=float) for v in (x, t_x, big_t, m_x))
     bgnbd, gamma_gamma = fit_bgnbd(x, t_x, big_t), fit_gamma_gamma(x, m_x)
-    r, alpha, a, b = (bgnbd.params[k] for k in ("r", "alpha", "a", "b"))
-    p, q, gamma = (gamma_gamma.params[k] for k in ("p", "q", "gamma"))
-    t = horizon_days / time_unit_days
-    with np.errstate(divide="ignore"):
-        odds = np.where(x > 0, a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0)
-    p_alive = 1 / (1 + odds)
-    expected = (
-        (a + b + x - 1)
-        / (a - 1)
-        * (
-            1
-            - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
-            * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + big_t + t))
-        )
-        * p_alive
-    )
-    value = np.where(x > 0, (gamma + m_x * x) * p / (p * x + q - 1), p * gamma / (q - 1))
+    params = {**bgnbd.params, **gamma_gamma.params}
+    p_alive, expected, value = scores(params, x, t_x, big_t, m_x, horizon_days / time_unit_days)
     return {
-        "parameters": {**bgnbd.params, **gamma_gamma.params},
+        "parameters": params,
         "customers": {
             customer: {
                 "repeat_purchases": int(x[i]),

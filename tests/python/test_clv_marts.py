@@ -1,7 +1,8 @@
 """The CLV marts, end to end: the CDNOW sample run through the whole dbt build (raw files,
 staging, the inputs in SQL, the Python fit, the SQL scores) reproduces the published
 estimates, and every customer's score matches an independent Python computation of the
-closed forms (scipy's hypergeometric function, the untransformed formula)."""
+closed forms (reference_clv.scores: scipy's hypergeometric function, the untransformed
+formula)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import run_dbt
-from scipy.special import hyp2f1
+from reference_clv import scores
 from test_clv_fit import AS_OF, cdnow_inputs
 
 NO_FILE_AUDITS = {
@@ -114,9 +115,8 @@ def test_the_sql_inputs_match_the_transactions(cdnow_build, cdnow_lines):
 
 
 def test_every_score_matches_the_closed_forms(cdnow_build):
-    r, alpha, a, b, p, q, gamma = cdnow_build.query(
-        "select r, alpha, a, b, p, q, gamma from marts.clv_model_parameters"
-    )[0]
+    names = ("r", "alpha", "a", "b", "p", "q", "gamma")
+    fitted = cdnow_build.query(f"select {', '.join(names)} from marts.clv_model_parameters")[0]
     rows = cdnow_build.query(
         "select clv.repeat_purchases, clv.recency_units, clv.age_units, "
         "coalesce(inputs.mean_repeat_value, 0), clv.p_alive, clv.expected_purchases, "
@@ -128,21 +128,9 @@ def test_every_score_matches_the_closed_forms(cdnow_build):
         np.array(c, dtype=float) for c in zip(*rows, strict=True)
     )
     assert len(x) == 2357
-    t = 365 / 7
-    with np.errstate(divide="ignore"):
-        odds = np.where(x > 0, a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0)
-    want_alive = 1 / (1 + odds)
-    want_expected = (
-        (a + b + x - 1)
-        / (a - 1)
-        * (
-            1
-            - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
-            * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + big_t + t))
-        )
-        * want_alive
+    want_alive, want_expected, want_value = scores(
+        dict(zip(names, fitted, strict=True)), x, t_x, big_t, m_x, 365 / 7
     )
-    want_value = np.where(x > 0, (gamma + m_x * x) * p / (p * x + q - 1), p * gamma / (q - 1))
     np.testing.assert_allclose(p_alive, want_alive, rtol=1e-12)
     np.testing.assert_allclose(expected, want_expected, rtol=1e-9)
     # Money is served in cents.
