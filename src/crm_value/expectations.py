@@ -59,6 +59,7 @@ from crm_value.dbt_plugin import probe_raw_file
 from crm_value.settings import ENTITIES, RawInput, explicit_as_of_date, max_rejected_share
 
 CONTRACT_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_raw_entities.sql"
+FIELD_FILLED_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_profile_field_filled.sql"
 SUITE_ORDER = ("customers", "customer_files", "orders")
 # DuckDB's memory cap while it reads the raw files (it spills beyond it): the distinct over
 # 15 million raw orders would otherwise take about 3.5 GB before pandas sees a row.
@@ -320,13 +321,13 @@ def _customers_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def _filled_sql(field: str) -> str:
-    """Whether one profile field counts as filled, as macros/crm/crm_profile_field_filled.sql
-    says; industry is only expected of business customers (true otherwise)."""
-    if field == "contact":
-        return "(email is not null or phone is not null)"
-    if field == "industry":
-        return "(customer_type is distinct from 'business' or industry is not null)"
-    return f"({_quote(field)} is not null)"
+    """Whether one profile field counts as filled: the dbt macro crm_profile_field_filled
+    itself, rendered here, so the door and the audit share one rule. The macro says null
+    where a field does not apply (industry of a non-business customer): not missing."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    template = env.from_string(FIELD_FILLED_MACRO.read_text(encoding="utf-8"))
+    rule = str(template.module.crm_profile_field_filled(field)).strip()
+    return f"coalesce({rule}, true)"
 
 
 def _customer_files_frame(
