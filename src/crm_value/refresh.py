@@ -294,6 +294,24 @@ def _check_all_nodes_ran(work_dir: Path, results: dict[str, Any] | None) -> None
         )
 
 
+def _check_same_input(door_rows: dict[str, int], facts: dict[str, Any]) -> None:
+    """The door and the build counted the same raw rows per entity: they read the files
+    with the same reader options (settings.RawInput.reader_sql and the dbt source), and
+    a drift between the two would mean the expectations checked other data."""
+    differing = [
+        f"{entity}: the door read {rows:,}, the build {facts[f'{entity}_raw_rows']:,}"
+        for entity, rows in door_rows.items()
+        if f"{entity}_raw_rows" in facts and facts[f"{entity}_raw_rows"] != rows
+    ]
+    if differing:
+        raise StageFailed(
+            "input",
+            "the expectations and the build read different raw rows ("
+            + "; ".join(differing)
+            + "); nothing was published",
+        )
+
+
 def _built_models(results: dict[str, Any] | None) -> set[str]:
     """Names of the models this build created: only these are published."""
     return {
@@ -408,10 +426,12 @@ def refresh(
                 dbt_nodes_warned=counts["warned"],
                 dbt_nodes_failed=counts["failed"],
             )
-            row.update(_work_db_facts(warehouse, results))
+            facts = _work_db_facts(warehouse, results)
+            row.update(facts)
             if code != 0:
                 raise StageFailed("build", "; ".join(failures) or _error_lines(output))
             _check_all_nodes_ran(work_dir, results)
+            _check_same_input(door.input_rows, facts)
             if _file_stamps(raw) != stamps:
                 raise StageFailed(
                     "input",

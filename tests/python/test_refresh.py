@@ -483,3 +483,22 @@ def test_bad_vars_are_refused_before_anything_runs(tmp_path, dbt_vars, message):
     assert proc.returncode == 2
     assert message in proc.stderr
     assert not serve.exists()
+
+
+def test_a_door_that_reads_other_rows_than_the_build_stops_the_refresh(copy_of, monkeypatch):
+    from crm_value import refresh as refresh_module
+    from crm_value.settings import RawInput
+
+    raw, serve = copy_of
+    before = fingerprint(serve)
+    reader_sql = RawInput.reader_sql
+
+    def one_order_short(self, entity):
+        sql = reader_sql(self, entity)
+        return f"(select * from {sql} limit 9)" if entity == "orders" else sql
+
+    monkeypatch.setattr(RawInput, "reader_sql", one_order_short)
+    result = refresh_module.refresh(RawInput(raw.path), serve, serve.parent / "work.duckdb", AS_OF)
+    assert (result.outcome, result.failed_stage) == ("failed", "input")
+    assert "orders: the door read 9, the build 10" in result.failure_reason
+    assert fingerprint(serve) == before
