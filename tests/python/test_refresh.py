@@ -143,10 +143,15 @@ def test_a_clean_refresh_publishes_the_marts_and_records_the_run(published):
             parquet = release / "parquet" / schema / f"{table}.parquet"
             expected = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
             assert pq.read_metadata(parquet).num_rows == expected, parquet
-    report = Path(history(published)[-1]["report_dir"])
-    assert (report / "expectations.html").exists()
-    assert (report / "expectations.json").exists()
-    assert (report / "run_results.json").exists()
+    last = history(published)[-1]
+    report = Path(last["report_dir"])
+    door = json.loads((report / "expectations.json").read_text(encoding="utf-8"))
+    assert (door["success"], door["as_of_date"]) == (True, "2025-07-01")
+    assert door["input_rows"] == {e: last[f"{e}_raw_rows"] for e in door["input_rows"]}
+    assert sum(len(s["expectations"]) for s in door["suites"]) == last["expectations_evaluated"]
+    assert "customer_files" in (report / "expectations.html").read_text(encoding="utf-8")
+    results = json.loads((report / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert len(results) == last["dbt_nodes_passed"] + last["dbt_nodes_warned"]
 
 
 def break_completeness_field(raw: RawFolder) -> None:
