@@ -3,7 +3,8 @@
     crm-value refresh [--raw-dir DIR] [--format csv|parquet] [--serve-dir DIR]
                       [--warehouse PATH] [--vars YAML] [--skip-freshness] [--keep-releases N]
 
-Stages, each of which can stop the refresh:
+Stages, each of which can stop the refresh (after dbt has checked every var, with the
+project's own validators):
 
 1. input and expectations: every raw file is checked (missing, unreadable, a required
    column absent, customers or orders empty), then the Great Expectations suite runs on
@@ -17,7 +18,8 @@ Stages, each of which can stop the refresh:
 
 Whatever happens, the run is written to the run history; a refresh that stops leaves the
 published release exactly as it was and says why. Exit code 0: published; 1: stopped by a
-guard or an error; 2: bad arguments; 3: another refresh holds the lock.
+guard, a bad var or an error; 2: bad arguments (e.g. --vars that is not YAML); 3: another
+refresh holds the lock.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ from crm_value.settings import (
     RawInput,
     dumps_vars,
     explicit_as_of_date,
-    max_rejected_share,
     parse_vars,
     project_vars,
 )
@@ -338,7 +339,6 @@ def refresh(
     work_dir = serve_dir / ".work"
     work_dir.mkdir(exist_ok=True)
     dbt_vars = project_vars(overrides)
-    as_of = explicit_as_of_date(dbt_vars)  # raises ValueError on a malformed date
 
     with _lock(serve_dir):
         started_at = _utcnow()
@@ -355,7 +355,6 @@ def refresh(
             "run_id": run_id,
             "started_at": started_at,
             "outcome": "running",
-            "as_of_date": as_of,
             "raw_input": raw.describe(),
             "dbt_vars": dumps_vars(overrides or {}),
             "report_dir": str(report_dir),
@@ -364,6 +363,21 @@ def refresh(
         result = RefreshResult(run_id, "running", report_dir=report_dir, row=row)
         switched = False
         try:
+            # 0. The vars, checked by dbt's own validators (one rule, in the macros) before
+            # the door reads any of them.
+            _say("checking the vars")
+            vars_arg = ["--vars", dumps_vars(dbt_vars)]
+            code, output = _run_dbt(
+                ["run-operation", "crm_validate_vars", *vars_arg], raw, warehouse, work_dir
+            )
+            if code != 0:
+                raise StageFailed("vars", _error_lines(output))
+            try:
+                as_of = explicit_as_of_date(dbt_vars)
+            except ValueError as exc:
+                raise StageFailed("vars", f"Invalid var 'as_of_date': {exc}") from exc
+            row["as_of_date"] = as_of
+
             # 1. The files and the expectations at the door.
             _say(f"1/4 expectations at the door on {raw.describe()}")
             stage_start = time.perf_counter()
@@ -387,7 +401,6 @@ def refresh(
             _say(f"    all {evaluated} expectations met")
 
             # 2. Is the export itself recent?
-            vars_arg = ["--vars", dumps_vars(dbt_vars)]
             if raw.is_demo:
                 row["freshness"] = "skipped: the bundled demo seeds are not an export"
             elif as_of is not None and as_of < started_at.date():
@@ -500,34 +513,6 @@ def refresh(
         return result
 
 
-def check_vars(dbt_vars: dict[str, Any]) -> None:
-    """The vars the refresh itself reads must parse (dbt validates every var again, with
-    its ranges, before it builds)."""
-    try:
-        explicit_as_of_date(dbt_vars)
-    except ValueError as exc:
-        raise ValueError(
-            f"Invalid var 'as_of_date' = {dbt_vars.get('as_of_date')!r}: {exc}"
-        ) from exc
-    for entity in ENTITIES:
-        try:
-            share = max_rejected_share(dbt_vars, entity)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"Invalid var 'max_rejected_share' for {entity}: {exc}") from exc
-        if not 0 <= share <= 1:
-            raise ValueError(f"Invalid var 'max_rejected_share' for {entity} = {share}: not 0..1")
-    for name in ("min_profile_completeness", "min_profile_timeliness"):
-        try:
-            float(dbt_vars[name])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"Invalid var '{name}' = {dbt_vars[name]!r}: not a number") from exc
-    try:
-        int(dbt_vars["profile_max_age_days"])
-        float(dbt_vars["future_tolerance_days"])
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"Invalid var: {exc}") from exc
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-value refresh", description=__doc__.splitlines()[0])
     parser.add_argument("--raw-dir", help="raw files folder (default: $CRM_RAW_DIR, else demo)")
@@ -549,8 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = RawInput.from_env(args.raw_dir, args.format)
         overrides = parse_vars(args.vars)
-        check_vars(project_vars(overrides))
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         parser.error(str(exc))
     if args.keep_releases < 1:
         parser.error("--keep-releases must be at least 1")

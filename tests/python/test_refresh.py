@@ -472,13 +472,32 @@ def test_a_failed_publish_changes_nothing_and_a_failed_tidy_up_is_still_a_publis
     [
         ('{as_of_date: "2025-13-01"}', "Invalid var 'as_of_date'"),
         ("{max_rejected_share: lots}", "Invalid var 'max_rejected_share'"),
-        ("[1, 2]", "--vars must be a mapping"),
+        ("{min_profile_completeness: 2}", "Invalid var 'min_profile_completeness' = 2"),
     ],
 )
-def test_bad_vars_are_refused_before_anything_runs(tmp_path, dbt_vars, message):
+def test_bad_vars_stop_the_refresh_before_the_door(copy_of, dbt_vars, message):
+    raw, serve = copy_of
+    before = fingerprint(serve)
+    proc = subprocess.run(
+        [*refresh_args(raw.path, serve, None), "--vars", dbt_vars],
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    last = history(serve)[-1]
+    assert (last["outcome"], last["failed_stage"]) == ("failed", "vars")
+    assert message in last["failure_reason"]
+    assert last["expectations_evaluated"] is None  # the door never ran
+    assert fingerprint(serve) == before
+
+
+def test_vars_that_are_not_yaml_are_refused_before_anything_runs(tmp_path):
     serve = tmp_path / "serve"
     proc = subprocess.run(
-        [str(CRM_VALUE), "refresh", "--serve-dir", str(serve), "--vars", dbt_vars],
+        [str(CRM_VALUE), "refresh", "--serve-dir", str(serve), "--vars", "[1, 2]"],
         cwd=PROJECT_DIR,
         env=refresh_env(),
         capture_output=True,
@@ -486,7 +505,7 @@ def test_bad_vars_are_refused_before_anything_runs(tmp_path, dbt_vars, message):
         check=False,
     )
     assert proc.returncode == 2
-    assert message in proc.stderr
+    assert "--vars must be a mapping" in proc.stderr
     assert not serve.exists()
 
 
