@@ -25,5 +25,7 @@
     {%- do crm_validate_strategy_vars() -%}
     {%- do crm_validate_quality_vars() -%}
     {%- do crm_validate_clv_vars() -%}
+    {%- do crm_validate_dimension_vars() -%}
+    {%- do crm_validate_quality_score_vars() -%}
     select 1 as vars_validated
 {% endmacro %}

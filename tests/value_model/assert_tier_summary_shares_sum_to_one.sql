@@ -5,6 +5,15 @@
     'pyramid': 'fct_pyramid_tier_summary',
     'rfm8': 'fct_rfm8_segment_summary',
     'rfm_segment': 'fct_rfm_segment_summary',
+    'loyalty_type': 'fct_loyalty_type_summary',
+    'lifecycle_stage': 'fct_lifecycle_stage_summary',
+    'purchasing_power': 'fct_value_dimension_summary',
+    'purchase_frequency': 'fct_value_dimension_summary',
+    'purchase_potential': 'fct_value_dimension_summary',
+    'satisfaction': 'fct_value_dimension_summary',
+    'loyalty': 'fct_value_dimension_summary',
+    'churn_risk': 'fct_value_dimension_summary',
+    'quality': 'fct_quality_customer_summary',
 } %}
 
 with
@@ -22,6 +31,10 @@ summaries as (
                 where {{ crm_scheme_tier_column(scheme) }} is not null
             ) as expected_customers
         from {{ ref(model) }}
+        {%- if model == 'fct_value_dimension_summary' %}
+            -- One summary holds all six dimensions, keyed by scheme.
+            where scheme = '{{ scheme }}'
+        {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )

@@ -1,6 +1,7 @@
 {#-
     The analysis date, resolved once: var `as_of_date`, or the day after the latest valid
-    (completed) order. Everything downstream joins this one row; nothing reads the clock.
+    (completed) order, with the windows that hang off it. Everything downstream joins this
+    one row; nothing reads the clock.
 -#}
 {%- do crm_validate_window_vars() -%}
 
@@ -36,7 +37,13 @@ final as (
             cast({{ dbt.dateadd('day', -var('rfm_window_days'), 'as_of_date') }} as date)
         {%- else -%}
             cast(null as date)
-        {%- endif %} as rfm_window_start_date
+        {%- endif %} as rfm_window_start_date,
+        -- The last four quarters, 3-month periods back from as_of_date (quarter q covers
+        -- [as_of_date - 3q months, as_of_date - 3(q-1) months); month ends clamp).
+        cast({{ dbt.dateadd('month', -3, 'as_of_date') }} as date) as quarter_1_start_date,
+        cast({{ dbt.dateadd('month', -6, 'as_of_date') }} as date) as quarter_2_start_date,
+        cast({{ dbt.dateadd('month', -9, 'as_of_date') }} as date) as quarter_3_start_date,
+        cast({{ dbt.dateadd('month', -12, 'as_of_date') }} as date) as quarter_4_start_date
     from resolved
 )
 

@@ -1,6 +1,7 @@
 {#-
-    One row per customer in scope with every value label and the strategy of the tier of
-    its primary scheme (var primary_tier_scheme, default pyramid).
+    One row per customer in scope with every value label (RFM, ABC, pyramid, the six value
+    dimensions, lifecycle stage, loyalty type, quality score) and the strategy of the tier
+    of its primary scheme (var primary_tier_scheme, default pyramid).
 -#}
 {%- do crm_validate_strategy_vars() -%}
 {%- set primary_scheme = var('primary_tier_scheme') -%}
@@ -62,6 +63,42 @@ pyramid as (
     from {{ ref('fct_customer_pyramid') }}
 ),
 
+dimensions as (
+    select
+        customer_id,
+        purchasing_power,
+        purchase_frequency,
+        purchase_potential,
+        satisfaction,
+        loyalty,
+        churn_risk,
+        p_alive,
+        clv,
+        complaints,
+        nps_class
+    from {{ ref('fct_customer_value_dimensions') }}
+),
+
+lifecycle as (
+    select
+        customer_id,
+        lifecycle_stage,
+        loyalty_type
+    from {{ ref('fct_customer_lifecycle') }}
+),
+
+quality as (
+    select
+        customer_id,
+        quality_score,
+        quality_rank,
+        is_quality_customer,
+        quality_tier,
+        net_value,
+        is_unprofitable
+    from {{ ref('fct_customer_quality') }}
+),
+
 strategy as (
     select
         scheme,
@@ -104,7 +141,25 @@ labelled as (
         rfm.rfm8_segment,
         rfm.rfm_segment,
         abc.abc_class,
-        pyramid.pyramid_tier
+        pyramid.pyramid_tier,
+        dimensions.purchasing_power,
+        dimensions.purchase_frequency,
+        dimensions.purchase_potential,
+        dimensions.satisfaction,
+        dimensions.loyalty,
+        dimensions.churn_risk,
+        dimensions.p_alive,
+        dimensions.clv,
+        dimensions.complaints,
+        dimensions.nps_class,
+        lifecycle.lifecycle_stage,
+        lifecycle.loyalty_type,
+        quality.quality_score,
+        quality.quality_rank,
+        coalesce(quality.is_quality_customer, false) as is_quality_customer,
+        quality.quality_tier,
+        quality.net_value,
+        quality.is_unprofitable
     from summary
     inner join profiles
         on summary.customer_id = profiles.customer_id
@@ -114,6 +169,12 @@ labelled as (
         on summary.customer_id = abc.customer_id
     left join pyramid
         on summary.customer_id = pyramid.customer_id
+    left join dimensions
+        on summary.customer_id = dimensions.customer_id
+    left join lifecycle
+        on summary.customer_id = lifecycle.customer_id
+    left join quality
+        on summary.customer_id = quality.customer_id
 ),
 
 final as (

@@ -1,0 +1,1 @@
+{{ crm_tier_summary('lifecycle_stage') }}
