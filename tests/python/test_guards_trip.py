@@ -102,6 +102,33 @@ CASES = [
         "assert_tier_summary_shares_sum_to_one",
     ),
     (
+        "assert_value_levels_follow_their_measures",
+        "update marts.fct_customer_value_dimensions set mean_order_amount = 1e9 "
+        "where purchasing_power = 'low'",
+        "assert_value_levels_follow_their_measures",
+    ),
+    (
+        "assert_quality_customers_are_the_top_share",
+        "update marts.fct_customer_quality set is_quality_customer = not is_quality_customer",
+        "assert_quality_customers_are_the_top_share",
+    ),
+    (
+        "assert_lifecycle_and_loyalty_type_follow_their_inputs",
+        "update marts.fct_customer_lifecycle set loyalty_type = 'lost', churn_risk = 'low' "
+        "where value_window_orders > 0",
+        "assert_lifecycle_and_loyalty_type_follow_their_inputs",
+    ),
+    (
+        "assert_net_value_adds_up",
+        "update marts.fct_customer_quality set net_value = net_value + 1",
+        "assert_net_value_adds_up",
+    ),
+    (
+        "test_name:crm_has_one_strategy,fct_customer_lifecycle",
+        "delete from marts.dim_tier_strategy where scheme = 'loyalty_type'",
+        "crm_has_one_strategy_fct_customer_lifecycle_loyalty_type__loyalty_type",
+    ),
+    (
         "test_name:crm_expression_is_true,int_analysis_date_resolved",
         "insert into intermediate.int_analysis_date_resolved "
         "select * from intermediate.int_analysis_date_resolved",

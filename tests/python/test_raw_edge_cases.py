@@ -187,6 +187,34 @@ def test_parquet_timestamptz_does_not_shift_with_the_host_zone(raw: RawFolder, w
             "Invalid var 'clv_margin_rate' = 1.5: must be a number in [0, 1]",
         ),
         ({"clv_min_customers": 3}, "Invalid var 'clv_min_customers' = 3"),
+        ({"new_customer_days": -1}, "Invalid var 'new_customer_days' = -1"),
+        ({"loyalty_min_active_quarters": 5}, "Invalid var 'loyalty_min_active_quarters' = 5"),
+        (
+            {"satisfaction_high_min": 0.7},
+            "Invalid var 'satisfaction_high_min' = 0.7: must be a number in [0.8, 10]",
+        ),
+        ({"churn_risk_medium_below": 0.2}, "Invalid var 'churn_risk_medium_below' = 0.2"),
+        ({"nps_promoter_min": 6}, "Invalid var 'nps_promoter_min' = 6"),
+        (
+            {"quality_weights": {"revenue": 0.5, "volume": 0.5}},
+            "Invalid var 'quality_weights'",
+        ),
+        (
+            {
+                "quality_weights": {
+                    "revenue": 0.5,
+                    "volume": 0.5,
+                    "margin": 0.5,
+                    "overdue_debt": 0,
+                    "purchase_cycle": 0,
+                    "cost_to_serve": 0,
+                }
+            },
+            "the weights sum to 1.5, they must sum to 1",
+        ),
+        ({"quality_top_share": 1.2}, "Invalid var 'quality_top_share' = 1.2"),
+        ({"cost_per_service_minute": -2}, "Invalid var 'cost_per_service_minute' = -2"),
+        ({"default_margin_rate": 2}, "Invalid var 'default_margin_rate' = 2"),
     ],
     ids=lambda v: None,
 )
