@@ -57,6 +57,7 @@ from pathlib import Path
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
 
 SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_model.sql"
+PICTURE_SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_picture.sql"
 GNU_TIME = Path("/usr/bin/time")
 BAR = 3.0
 
@@ -95,6 +96,9 @@ d["expected_purchases"] = (a + b + x - 1) / (a - 1) * (
 value = np.where(x > 0, (gamma + m_x * x) * p / (p * x + q - 1), p * gamma / (q - 1))
 d["clv"] = d["expected_purchases"] * value
 con.execute("CREATE TABLE clv AS SELECT customer_id, p_alive, expected_purchases, clv FROM d")
+# The value picture, which needs P(alive) and CLV.
+with open(sys.argv[4], encoding="utf-8") as handle:
+    con.execute(handle.read())
 con.close()
 """
 
@@ -103,6 +107,23 @@ _MARTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("rfm", "rfm", "marts.fct_customer_rfm", ("rfm_cell", "rfm8_segment", "rfm_segment")),
     ("abc", "abc", "marts.fct_customer_abc", ("abc_class",)),
     ("pyramid", "pyramid", "marts.fct_customer_pyramid", ("pyramid_tier",)),
+    (
+        "value dimensions",
+        "value_dimensions",
+        "marts.fct_customer_value_dimensions",
+        (
+            "purchasing_power",
+            "purchase_frequency",
+            "purchase_potential",
+            "satisfaction",
+            "loyalty",
+            "churn_risk",
+            "complaints",
+            "nps_class",
+        ),
+    ),
+    ("lifecycle", "lifecycle", "marts.fct_customer_lifecycle", ("lifecycle_stage", "loyalty_type")),
+    ("quality", "quality", "marts.fct_customer_quality", ("is_quality_customer", "quality_tier")),
 )
 _STAGING: tuple[tuple[str, str, str], ...] = (
     ("accepted customers", "customers", "staging.stg_crm__customers"),
@@ -301,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
 
     script = str(args.script.resolve())
     hw_cmd = [sys.executable, "-c", _HANDWRITTEN_CHILD, script, str(data_dir), str(hw_db)]
+    hw_cmd.append(str(PICTURE_SCRIPT))
     handwritten = _run_measured(
         "hand-written script", hw_cmd, os.environ.copy(), cache / "handwritten.log"
     )
