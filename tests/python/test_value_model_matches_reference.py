@@ -181,12 +181,30 @@ def reference_for(run, **rules) -> dict:
     return compute(customers, orders, **rules)
 
 
+# Every label the value picture can give a buyer or a prospect, which the demo data shows.
+DEMO_LABELS = {
+    "purchasing_power": {"high", "medium", "low", "unknown"},
+    "purchase_frequency": {"high", "medium", "low"},
+    "purchase_potential": {"high", "medium", "low", "unknown"},
+    "satisfaction": {"high", "medium", "low", "unknown"},
+    "loyalty": {"high", "medium", "low"},
+    "churn_risk": {"high", "medium", "low", "unknown"},
+    "nps_class": {"promoter", "passive", "detractor", None},
+    "lifecycle_stage": {"prospect", "new", "reactivated", "mature", "lost"},
+    "loyalty_type": {"loyal", "potential", "marginal", "lost"},
+    "quality_tier": {"quality", "standard", "unprofitable", None},
+}
+
+
 def test_demo_marts_match_the_reference(tmp_path):
     run = run_dbt(["build"], tmp_path)
     assert run.returncode == 0, run.output[-4000:]
     assert_agree(run, reference_for(run))
     assert_clv_agrees(run)
     assert_picture_agrees(run)
+    for column, labels in DEMO_LABELS.items():
+        shown = {row[0] for row in run.query(f"select distinct {column} from marts.dim_customers")}
+        assert shown == labels, column
 
 
 def test_past_as_of_date_and_every_variant_rule_match_the_reference(tmp_path):
