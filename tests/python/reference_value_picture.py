@@ -43,6 +43,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from reference_value_model import _as_date, _day
+
 try:  # dateutil ships with pandas; fall back to the same clamped arithmetic without it
     from dateutil.relativedelta import relativedelta
 except ImportError:  # pragma: no cover - the project venv has it
@@ -131,20 +133,6 @@ def round_half_up(value: Number, places: int) -> Decimal:
     if exact < 0:
         units = -units
     return Decimal(f"{units}E-{places}")
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    """Accept a ``date``, a ``datetime`` (its date) or a ``'YYYY-MM-DD'`` string."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
-
-
-def _day(value: dt.datetime | dt.date) -> dt.date:
-    """The calendar date of a timestamp (or the date itself)."""
-    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
