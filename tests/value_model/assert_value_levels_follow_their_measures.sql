@@ -15,7 +15,7 @@ levels as (
     {% for dimension, measure, direction in dimensions -%}
         select
             '{{ dimension }}' as dimension,
-            {{ dimension }} as level,
+            {{ dimension }} as level_code,
             case {{ dimension }} when 'low' then 1 when 'medium' then 2 when 'high' then 3 end
                 as level_order,
             cast({{ measure }} as double) * {{ 1 if direction == 'asc' else -1 }} as measure
