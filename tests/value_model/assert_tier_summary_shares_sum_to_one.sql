@@ -7,14 +7,11 @@
     'rfm_segment': 'fct_rfm_segment_summary',
     'loyalty_type': 'fct_loyalty_type_summary',
     'lifecycle_stage': 'fct_lifecycle_stage_summary',
-    'purchasing_power': 'fct_value_dimension_summary',
-    'purchase_frequency': 'fct_value_dimension_summary',
-    'purchase_potential': 'fct_value_dimension_summary',
-    'satisfaction': 'fct_value_dimension_summary',
-    'loyalty': 'fct_value_dimension_summary',
-    'churn_risk': 'fct_value_dimension_summary',
     'quality': 'fct_quality_customer_summary',
 } %}
+{%- for dimension in crm_value_dimensions() %}
+    {%- do summaries.update({dimension: 'fct_value_dimension_summary'}) %}
+{%- endfor %}
 
 with
 
