@@ -1,7 +1,8 @@
 {#-
     The mean `total / count` of a non-negative money sum (2 decimals), rounded half-up to
     6 decimals in integer arithmetic: exact on every engine, so equal means tie.
-    Null when `count` is 0 or null.
+    Null when `count` is 0 or null. Cents x 20000 must fit a bigint: a total up to about
+    4.6e12 (beyond it the build stops with an overflow error, never a wrong mean).
 -#}
 {% macro crm_exact_mean(total, count) %}
     case

@@ -20,6 +20,6 @@
             "Invalid var 'quality_weights': the weights sum to " ~ total ~ ", they must sum to 1.") }}
     {%- endif -%}
     {%- do crm_require_number('quality_top_share', var('quality_top_share'), 0, 1) -%}
-    {%- do crm_require_number('cost_per_service_minute', var('cost_per_service_minute'), 0, none) -%}
+    {%- do crm_require_number('cost_per_service_minute', var('cost_per_service_minute'), 0, 1000000) -%}
     {%- do crm_require_number('default_margin_rate', var('default_margin_rate'), 0, 1) -%}
 {% endmacro %}

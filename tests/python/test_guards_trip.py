@@ -162,3 +162,31 @@ def test_guard_fails_on_the_damage_it_exists_to_catch(
     assert run.returncode != 0, run.output[-3000:]
     failures = [line for line in run.output.splitlines() if "FAIL" in line]
     assert any(test_name in line for line in failures), "\n".join(failures) or run.output[-3000:]
+
+
+def test_a_short_window_with_a_long_new_period_passes_every_guard(tmp_path):
+    """A legitimate setting the rules allow: value_window_days shorter than
+    new_customer_days. C006's only order is before the 30-day window but within 90 days of
+    as_of_date, so it is lifecycle `new` with no window order (and loyalty type `lost`);
+    no invariant may call that a fault."""
+    from conftest import CLEAN
+
+    raw = RawFolder(tmp_path / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    raw.append(
+        "orders",
+        {**ORDER, "order_id": "O901", "customer_id": "C006", "ordered_at": "2025-05-10 10:00:00"},
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    run = run_dbt(
+        ["build"],
+        work,
+        raw_dir=raw.path,
+        dbt_vars={**NO_BOUND, "value_window_days": 30, "new_customer_days": 90},
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.query(
+        "select lifecycle_stage, loyalty_type, value_window_orders "
+        "from marts.fct_customer_lifecycle where customer_id = 'C006'"
+    ) == [("new", "lost", 0)]

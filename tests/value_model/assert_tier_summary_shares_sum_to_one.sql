@@ -12,6 +12,9 @@
 {%- for dimension in crm_value_dimensions() %}
     {%- do summaries.update({dimension: 'fct_value_dimension_summary'}) %}
 {%- endfor %}
+{%- for scheme in crm_tier_schemes() if scheme not in summaries %}
+    {{ exceptions.raise_compiler_error("Scheme '" ~ scheme ~ "' has no summary mart in this test.") }}
+{%- endfor %}
 
 with
 

@@ -1,6 +1,7 @@
 -- Each measured dimension orders its levels by its measure: every customer at a higher
 -- level has a measure at least as good as every customer at a lower one (churn risk:
--- the higher the risk, the lower P(alive)). Unknown stays out of the order.
+-- the higher the risk, the lower P(alive)); and a level is unknown exactly when its
+-- measure is missing.
 {%- set dimensions = [
     ('purchasing_power', 'mean_order_amount', 'asc'),
     ('purchase_frequency', 'value_window_orders', 'asc'),
@@ -33,17 +34,35 @@ bounds as (
         max(measure) as highest
     from levels
     group by dimension, level_order
+),
+
+misordered as (
+    select
+        lower_level.dimension,
+        'levels overlap' as problem,
+        count(*) as cases
+    from bounds as lower_level
+    inner join bounds as higher_level
+        on
+            lower_level.dimension = higher_level.dimension
+            and lower_level.level_order < higher_level.level_order
+    where lower_level.highest > higher_level.lowest
+    group by lower_level.dimension
+),
+
+unknown_mismatch as (
+    {% for dimension, measure, direction in dimensions -%}
+        select
+            '{{ dimension }}' as dimension,
+            'unknown without a missing measure, or the reverse' as problem,
+            count(*) as cases
+        from {{ ref('fct_customer_value_dimensions') }}
+        where ({{ dimension }} = 'unknown') != ({{ measure }} is null)
+        having count(*) > 0
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 
-select
-    lower_level.dimension,
-    lower_level.level_order as lower_level,
-    higher_level.level_order as higher_level,
-    lower_level.highest as lower_level_highest,
-    higher_level.lowest as higher_level_lowest
-from bounds as lower_level
-inner join bounds as higher_level
-    on
-        lower_level.dimension = higher_level.dimension
-        and lower_level.level_order < higher_level.level_order
-where lower_level.highest > higher_level.lowest
+select * from misordered
+union all
+select * from unknown_mismatch

@@ -51,10 +51,10 @@ satisfaction as (
     select
         customer_id,
         cast(count(*) as integer) as surveys_in_window,
-        -- perception / expectation in units of 1/2520: every expectation 1..10 divides
-        -- 2520, so the sum is an exact integer and the thresholds compare exactly.
+        -- perception / expectation in units of 1 / crm_satisfaction_unit(): an exact
+        -- integer sum, so the thresholds compare exactly.
         cast(sum(
-            perception_score * {{ crm_int_div('2520', 'expectation_score') }}
+            perception_score * {{ crm_int_div(crm_satisfaction_unit(), 'expectation_score') }}
         ) as bigint) as satisfaction_points
     from surveys_in_window
     group by customer_id

@@ -7,6 +7,13 @@
     Ranking, scoring and the cut are exact: points are decimal sums of weight x (rank - 1).
 -#}
 {%- do crm_validate_quality_score_vars() -%}
+{#- The six ranks below are written out; they must be the measures quality_weights weighs. -#}
+{%- set ranked_here = ['revenue', 'volume', 'margin', 'overdue_debt', 'purchase_cycle', 'cost_to_serve'] -%}
+{%- if ranked_here != crm_quality_measures() -%}
+    {{ exceptions.raise_compiler_error(
+        "fct_customer_quality ranks " ~ (ranked_here | join(', ')) ~ " but crm_quality_measures() lists "
+        ~ (crm_quality_measures() | join(', ')) ~ ": rank every weighted measure.") }}
+{%- endif -%}
 with
 
 summary as (

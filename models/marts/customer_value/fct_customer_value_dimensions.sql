@@ -108,7 +108,9 @@ final as (
         surveys_in_window,
         case
             when surveys_in_window > 0
-                then cast(satisfaction_points as double) / (2520.0 * surveys_in_window)
+                then
+                    cast(satisfaction_points as double)
+                    / (cast({{ crm_satisfaction_unit() }} as double) * surveys_in_window)
         end as satisfaction_ratio,
         {{ crm_satisfaction_level('satisfaction_points', 'surveys_in_window') }} as satisfaction,
         active_quarters,
