@@ -18,7 +18,7 @@ import numpy as np
 from reference_value_model import Customer, Order
 from scipy.special import hyp2f1
 
-from crm_value.clv import fit_bgnbd, fit_gamma_gamma
+from crm_value.clv import fit_order_value, fit_purchases
 
 
 def _day(value: dt.datetime | dt.date) -> dt.date:
@@ -77,7 +77,8 @@ def compute_clv(
         big_t.append((end - dates[0]).days / time_unit_days)
         m_x.append(sum(repeat) / len(repeat) if repeat else 0.0)
     x, t_x, big_t, m_x = (np.array(v, dtype=float) for v in (x, t_x, big_t, m_x))
-    bgnbd, gamma_gamma = fit_bgnbd(x, t_x, big_t), fit_gamma_gamma(x, m_x)
+    bgnbd, gamma_gamma = fit_purchases("bgnbd", x, t_x, big_t), fit_order_value(x, m_x)
+    assert (bgnbd.status, gamma_gamma.status) == ("fitted", "fitted"), (bgnbd, gamma_gamma)
     params = {**bgnbd.params, **gamma_gamma.params}
     p_alive, expected, value = scores(params, x, t_x, big_t, m_x, horizon_days / time_unit_days)
     return {
