@@ -178,10 +178,14 @@ def _error_lines(output: str) -> str:
     return " | ".join(keep[-6:]) or _first_line(output[-2000:]) or "dbt exited without a reason"
 
 
-def _summarise_build(results: dict[str, Any] | None) -> tuple[dict[str, int], list[str]]:
-    """Counts of passed/warned/failed nodes and a line per failed one."""
+def _summarise_build(
+    results: dict[str, Any] | None,
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Counts of passed/warned/failed nodes, a line per failed one, and the names of the
+    tests that warned."""
     counts = {"passed": 0, "warned": 0, "failed": 0}
     failures: list[str] = []
+    warned: list[str] = []
     for result in (results or {}).get("results", []):
         status = result.get("status")
         name = _node_name(result.get("unique_id", "?"))
@@ -189,13 +193,14 @@ def _summarise_build(results: dict[str, Any] | None) -> tuple[dict[str, int], li
             counts["passed"] += 1
         elif status == "warn":
             counts["warned"] += 1
+            warned.append(name)
         elif status in {"fail", "error", "runtime error"}:
             counts["failed"] += 1
             if status == "fail":
                 failures.append(f"test {name} failed ({result.get('failures')} failing rows)")
             else:
                 failures.append(f"{name}: {status}: {_first_line(result.get('message'))}")
-    return counts, failures
+    return counts, failures, sorted(warned)
 
 
 def _built_in_this_run(results: dict[str, Any] | None, name: str) -> bool:
@@ -215,6 +220,8 @@ def _work_db_facts(warehouse: Path, results: dict[str, Any] | None) -> dict[str,
             facts["as_of_date"] = con.execute(
                 "select as_of_date from intermediate.int_analysis_date_resolved"
             ).fetchone()[0]
+        if _built_in_this_run(results, "clv_model_parameters"):
+            facts["clv_status"] = _clv_status(con)
         if _built_in_this_run(results, "crm_row_reconciliation"):
             for entity, raw_rows, accepted, rejected in con.execute(
                 "select entity, raw_rows, accepted_rows, rejected_rows "
@@ -224,6 +231,32 @@ def _work_db_facts(warehouse: Path, results: dict[str, Any] | None) -> dict[str,
                 facts[f"{entity}_accepted_rows"] = accepted
                 facts[f"{entity}_rejected_rows"] = rejected
     return facts
+
+
+def _clv_status(con: duckdb.DuckDBPyConnection) -> str:
+    """One line on the CLV models the marts score with: each chosen model's status (a limit
+    or why it was skipped) and the backtest's error of the holdout's total."""
+    parts = [
+        f"{model} {status}"
+        for model, status in con.execute(
+            "select model, fit_status from marts.clv_model_parameters "
+            "where is_chosen and fit_window = 'full' order by predicts desc"
+        ).fetchall()
+    ]
+    backtest = con.execute(
+        "select predicted_purchases, actual_purchases, relative_error "
+        "from marts.fct_clv_backtest_summary where is_chosen and frequency_bucket = 'all'"
+    ).fetchall()
+    if backtest and backtest[0][0] is not None:
+        predicted, actual, error = backtest[0]
+        share = "" if error is None else f" ({error:+.1%})"
+        parts.append(
+            f"backtest: {predicted:,.0f} repeat purchase days predicted for the holdout, "
+            f"{actual:,} actual{share}"
+        )
+    else:
+        parts.append("backtest: no prediction (see the calibration fits)")
+    return "; ".join(parts)
 
 
 def _freshness_verdict(sources: dict[str, Any] | None) -> tuple[list[str], list[str]]:
@@ -433,14 +466,19 @@ def refresh(
             results = _artifact(work_dir, "run_results.json")
             if results is not None:
                 shutil.copy(work_dir / "target" / "run_results.json", report_dir)
-            counts, failures = _summarise_build(results)
+            counts, failures, warned = _summarise_build(results)
             row.update(
                 dbt_nodes_passed=counts["passed"],
                 dbt_nodes_warned=counts["warned"],
                 dbt_nodes_failed=counts["failed"],
+                warnings=", ".join(warned) or None,
             )
             facts = _work_db_facts(warehouse, results)
             row.update(facts)
+            if row.get("clv_status"):
+                _say(f"    CLV: {row['clv_status']}")
+            if warned:
+                _say(f"    warnings: {row['warnings']}")
             if code != 0:
                 raise StageFailed("build", "; ".join(failures) or _error_lines(output))
             _check_all_nodes_ran(work_dir, results)

@@ -42,6 +42,8 @@ SCHEMA = pa.schema(
         ("dbt_nodes_passed", pa.int32()),
         ("dbt_nodes_warned", pa.int32()),
         ("dbt_nodes_failed", pa.int32()),
+        ("warnings", pa.string()),
+        ("clv_status", pa.string()),
         ("expectations_seconds", pa.float64()),
         ("freshness_seconds", pa.float64()),
         ("build_seconds", pa.float64()),

@@ -140,6 +140,46 @@ CASES = [
         "unique_fct_customer_rfm_customer_id",
     ),
     (
+        "clv_calibration_inputs_are_consistent",
+        "update intermediate.int_customers_clv_inputs set holdout_purchases = "
+        "holdout_purchases + 1 where is_calibration_customer",
+        "clv_calibration_inputs_are_consistent",
+    ),
+    (
+        "clv_one_purchase_model_chosen",
+        "update marts.clv_model_parameters set is_chosen = true",
+        "clv_one_purchase_model_chosen",
+    ),
+    (
+        "clv_models_fitted_twice_each",
+        "delete from intermediate.int_clv_models_fitted where model = 'mbgnbd'",
+        "clv_models_fitted_twice_each",
+    ),
+    (
+        "clv_purchase_series_sums_each_term_once",
+        # a row whose terms were summed twice (a customer's row and a tracking lag alike)
+        "insert into intermediate.int_clv_purchase_series (fit_window, model, "
+        "repeat_purchases, age_days, horizon_days, is_converged, survived_purchases, "
+        "last_term, series_terms, summed_terms) values "
+        "('calibration', 'bgnbd', 0, 0, 273, true, 2.0, 0.0, 120, 240)",
+        "clv_purchase_series_sums_each_term_once",
+    ),
+    (
+        "clv_purchase_series_converged",
+        "insert into intermediate.int_clv_purchase_series (fit_window, model, "
+        "repeat_purchases, age_days, horizon_days, is_converged, survived_purchases, "
+        "last_term, series_terms, summed_terms) values "
+        "('full', 'bgnbd', 3, 70, 365, true, 2.0, 0.5, 120, 120)",
+        "clv_purchase_series_converged",
+    ),
+    (
+        "clv_pareto_nbd_series_converged",
+        "insert into intermediate.int_clv_pareto_nbd_series (fit_window, repeat_purchases, "
+        "time_days, ln_f, is_converged, last_term, series_terms) values "
+        "('full', 3, 70, -5.0, true, 0.01, 40)",
+        "clv_pareto_nbd_series_converged",
+    ),
+    (
         "test_name:crm_unique_combination,crm_reject_reasons",
         "insert into reference.crm_reject_reasons "
         "select * from reference.crm_reject_reasons limit 1",

@@ -112,7 +112,14 @@ def assert_clv_agrees(run) -> None:
     fitted = dict(
         zip(
             names,
-            run.query(f"select {', '.join(names)} from marts.clv_model_parameters")[0],
+            run.query(
+                f"select {', '.join(names)} from marts.clv_model_parameters "
+                "where fit_window = 'full' and is_chosen and predicts = 'purchases'"
+            )[0][:4]
+            + run.query(
+                f"select {', '.join(names)} from marts.clv_model_parameters "
+                "where fit_window = 'full' and predicts = 'order_value'"
+            )[0][4:],
             strict=True,
         )
     )

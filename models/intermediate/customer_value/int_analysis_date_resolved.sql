@@ -4,6 +4,7 @@
     one row; nothing reads the clock.
 -#}
 {%- do crm_validate_window_vars() -%}
+{%- do crm_validate_clv_vars() -%}
 
 with
 
@@ -43,7 +44,11 @@ final as (
         cast({{ dbt.dateadd('month', -3, 'as_of_date') }} as date) as quarter_1_start_date,
         cast({{ dbt.dateadd('month', -6, 'as_of_date') }} as date) as quarter_2_start_date,
         cast({{ dbt.dateadd('month', -9, 'as_of_date') }} as date) as quarter_3_start_date,
-        cast({{ dbt.dateadd('month', -12, 'as_of_date') }} as date) as quarter_4_start_date
+        cast({{ dbt.dateadd('month', -12, 'as_of_date') }} as date) as quarter_4_start_date,
+        -- The CLV backtest fits on the purchase days before this date and predicts the
+        -- holdout [clv_calibration_end_date, as_of_date).
+        cast({{ dbt.dateadd('day', -var('clv_holdout_days'), 'as_of_date') }} as date)
+            as clv_calibration_end_date
     from resolved
 )
 

@@ -2,9 +2,10 @@
     One row per customer in scope (file opened before as_of_date) with everything the
     marts need from the valid orders before as_of_date: first, last and previous purchase
     days, counts and sums over the RFM window and the value window, purchase days and the
-    value of the repeat purchase days (for the CLV model), the quarters with a purchase
-    (loyalty), and the volume, known margin and purchase cycle of the value window (the
-    quality score). The one big scan over orders.
+    value of the repeat purchase days (for the CLV model) and the same split at the CLV
+    backtest's calibration end, the quarters with a purchase (loyalty), and the volume,
+    known margin and purchase cycle of the value window (the quality score). It reads the
+    per-customer purchase days (int_orders_grouped_by_customer_day), never the orders.
 -#}
 with
 
@@ -16,7 +17,8 @@ analysis_date as (
         quarter_1_start_date,
         quarter_2_start_date,
         quarter_3_start_date,
-        quarter_4_start_date
+        quarter_4_start_date,
+        clv_calibration_end_date
     from {{ ref('int_analysis_date_resolved') }}
 ),
 
@@ -25,17 +27,6 @@ customers as (
         customer_id,
         created_at
     from {{ ref('stg_crm__customers') }}
-),
-
-valid_orders as (
-    select
-        customer_id,
-        ordered_at,
-        quantity,
-        amount,
-        cost
-    from {{ ref('stg_crm__orders') }}
-    where is_completed
 ),
 
 customers_in_scope as (
@@ -48,46 +39,43 @@ customers_in_scope as (
     where customers.created_at < analysis_date.as_of_date
 ),
 
-orders_in_scope as (
-    select
-        valid_orders.customer_id,
-        valid_orders.quantity,
-        valid_orders.amount,
-        valid_orders.amount - valid_orders.cost as known_margin,
-        {{ crm_abc_measure('valid_orders.amount', 'valid_orders.cost') }} as measure,
-        cast(valid_orders.ordered_at as date) as ordered_date,
-        valid_orders.ordered_at >= analysis_date.value_window_start_date as is_in_value_window,
-        coalesce(
-            valid_orders.ordered_at >= analysis_date.rfm_window_start_date, true
-        ) as is_in_rfm_window,
-        -- Which of the last four quarters the order falls in (null: before them).
-        case
-            when valid_orders.ordered_at >= analysis_date.quarter_1_start_date then 1
-            when valid_orders.ordered_at >= analysis_date.quarter_2_start_date then 2
-            when valid_orders.ordered_at >= analysis_date.quarter_3_start_date then 3
-            when valid_orders.ordered_at >= analysis_date.quarter_4_start_date then 4
-        end as quarter_back
-    from valid_orders
-    cross join analysis_date
-    where valid_orders.ordered_at < analysis_date.as_of_date
-),
-
-orders_by_day as (
-    -- One row per customer and purchase day: the CLV model counts purchase days, not
-    -- orders, and the windows start at midnight, so a day is wholly in or out of each.
+purchase_days as (
     select
         customer_id,
         ordered_date,
-        count(*) as orders,
-        sum(quantity) as quantity,
-        sum(amount) as amount,
-        sum(known_margin) as known_margin,
-        sum(measure) as measure,
-        max(case when is_in_value_window then 1 else 0 end) = 1 as is_in_value_window,
-        max(case when is_in_rfm_window then 1 else 0 end) = 1 as is_in_rfm_window,
-        min(quarter_back) as quarter_back
-    from orders_in_scope
-    group by customer_id, ordered_date
+        orders,
+        quantity,
+        amount,
+        known_margin,
+        measure
+    from {{ ref('int_orders_grouped_by_customer_day') }}
+),
+
+days_in_windows as (
+    -- The windows start at midnight, so a purchase day is wholly in or out of each.
+    select
+        purchase_days.customer_id,
+        purchase_days.ordered_date,
+        purchase_days.orders,
+        purchase_days.quantity,
+        purchase_days.amount,
+        purchase_days.known_margin,
+        purchase_days.measure,
+        purchase_days.ordered_date >= analysis_date.value_window_start_date as is_in_value_window,
+        coalesce(
+            purchase_days.ordered_date >= analysis_date.rfm_window_start_date, true
+        ) as is_in_rfm_window,
+        -- The CLV backtest's calibration period: before clv_calibration_end_date.
+        purchase_days.ordered_date < analysis_date.clv_calibration_end_date as is_in_calibration,
+        -- Which of the last four quarters the day falls in (null: before them).
+        case
+            when purchase_days.ordered_date >= analysis_date.quarter_1_start_date then 1
+            when purchase_days.ordered_date >= analysis_date.quarter_2_start_date then 2
+            when purchase_days.ordered_date >= analysis_date.quarter_3_start_date then 3
+            when purchase_days.ordered_date >= analysis_date.quarter_4_start_date then 4
+        end as quarter_back
+    from purchase_days
+    cross join analysis_date
 ),
 
 days_with_gaps as (
@@ -100,7 +88,7 @@ days_with_gaps as (
             lag(is_in_value_window) over (partition by customer_id order by ordered_date),
             false
         ) as is_gap_in_value_window
-    from orders_by_day
+    from days_in_windows
 ),
 
 order_summary as (
@@ -111,6 +99,18 @@ order_summary as (
         cast(sum(orders) as integer) as valid_orders,
         cast(count(*) as integer) as purchase_days,
         cast(sum(amount) - min_by(amount, ordered_date) as decimal(18, 2)) as repeat_purchase_value,
+        cast(min_by(amount, ordered_date) as decimal(18, 2)) as first_purchase_value,
+        -- The CLV backtest: the calibration period's purchase days, the last of them and
+        -- their value; the holdout's purchase days and their value.
+        cast(sum(case when is_in_calibration then 1 else 0 end) as integer)
+            as calibration_purchase_days,
+        max(case when is_in_calibration then ordered_date end) as calibration_last_order_date,
+        cast(sum(case when is_in_calibration then amount else 0 end) as decimal(18, 2))
+            as calibration_purchase_value,
+        cast(sum(case when is_in_calibration then 0 else 1 end) as integer)
+            as holdout_purchase_days,
+        cast(sum(case when is_in_calibration then 0 else amount end) as decimal(18, 2))
+            as holdout_purchase_value,
         cast(sum(case when is_in_rfm_window then orders else 0 end) as integer) as rfm_frequency,
         cast(coalesce(sum(case when is_in_rfm_window then amount end), 0) as decimal(18, 2))
             as rfm_monetary,
@@ -160,6 +160,12 @@ final as (
         coalesce(order_summary.valid_orders, 0) as valid_orders,
         coalesce(order_summary.purchase_days, 0) as purchase_days,
         coalesce(order_summary.repeat_purchase_value, 0) as repeat_purchase_value,
+        order_summary.first_purchase_value,
+        coalesce(order_summary.calibration_purchase_days, 0) as calibration_purchase_days,
+        order_summary.calibration_last_order_date,
+        coalesce(order_summary.calibration_purchase_value, 0) as calibration_purchase_value,
+        coalesce(order_summary.holdout_purchase_days, 0) as holdout_purchase_days,
+        coalesce(order_summary.holdout_purchase_value, 0) as holdout_purchase_value,
         coalesce(order_summary.rfm_frequency, 0) as rfm_frequency,
         coalesce(order_summary.rfm_monetary, 0) as rfm_monetary,
         coalesce(order_summary.value_window_orders, 0) as value_window_orders,
