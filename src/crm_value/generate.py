@@ -577,6 +577,8 @@ class _Plan:
     ticket_counts: IntArray
     survey_counts: IntArray
     invoice_prob: float
+    # Every order's amount in cents, one order per customer and day; None: drawn.
+    constant_cents: int | None = None
 
     def id_total(self, entity: str) -> int:
         """Upper bound of the id numbers of ``entity`` (fixes the id width)."""
@@ -597,7 +599,9 @@ def _spread(rng: np.random.Generator, total: int, weights: FloatArray) -> IntArr
     return rng.multinomial(total, weights / s).astype(np.int64)
 
 
-def _make_plan(n_customers: int, n_orders: int, seed: int) -> _Plan:
+def _make_plan(
+    n_customers: int, n_orders: int, seed: int, constant_amount: float | None = None
+) -> _Plan:
     """Draw the customer life cycles and the number of rows per customer.
 
     * ``created_at``: 15% before the order span (2020-2022), the rest spread
@@ -662,6 +666,7 @@ def _make_plan(n_customers: int, n_orders: int, seed: int) -> _Plan:
         ticket_counts=ticket_counts,
         survey_counts=survey_counts,
         invoice_prob=invoice_prob,
+        constant_cents=None if constant_amount is None else round(constant_amount * 100),
     )
 
 
@@ -902,7 +907,10 @@ def _orders_chunk(
     first_of_customer = np.ones(k, dtype=bool)
     first_of_customer[1:] = cust[1:] != cust[:-1]
     same_day = np.flatnonzero(~first_of_customer & (rng.random(k) < 0.06))
-    day[same_day] = day[same_day - 1]
+    if plan.constant_cents is None:
+        day[same_day] = day[same_day - 1]
+    else:
+        day = _distinct_days(cust, day, counts, s_idx, e_idx)
 
     hour = rng.choice(24, size=k, p=_probs(_HOUR_WEIGHT))
     ts = (ORDER_START_DAY + day) * DAY + hour * 3600 + rng.integers(0, 3600, k)
@@ -914,6 +922,8 @@ def _orders_chunk(
     quantity = 1 + np.where(biz, rng.poisson(2.0, k), rng.poisson(0.7, k))
     noise = rng.lognormal(0.0, 0.25, k)
     amount = np.maximum(np.rint(cctx.price[cust] * quantity * noise * 100.0), 100).astype(np.int64)
+    if plan.constant_cents is not None:
+        amount = np.full(k, plan.constant_cents, dtype=np.int64)
     cost = np.rint(amount * rng.uniform(0.55, 0.75, k)).astype(np.int64)
     cost_valid = rng.random(k) >= 0.05
     status = _choice(rng, ORDER_STATUS_P, k)
@@ -941,6 +951,24 @@ def _orders_chunk(
         by_customer=np.argsort(cust, kind="stable").astype(np.int64),
     )
     return table, octx
+
+
+def _distinct_days(
+    cust: IntArray, day: IntArray, counts: IntArray, start: IntArray, end: IntArray
+) -> IntArray:
+    """Move each customer's order days (sorted by customer, then day) the least needed to
+    make them distinct within her window [start, end): every purchase day holds one
+    order. A customer with more orders than days in her window keeps some shared days."""
+    k = day.size
+    position = np.arange(k) - np.repeat(np.cumsum(counts) - counts, counts)
+    # days - position never decreases along a customer's distinct days; its running
+    # maximum (per customer: offset by customer) pushes each day past the one before.
+    offset = cust * (int(day.max(initial=0)) + k + 1)
+    lifted = np.maximum.accumulate(day - position + offset) - offset
+    # ... and no later than end - (orders after it) - 1, so the last stays in the window.
+    latest = end[cust] - counts[cust]
+    fits = counts[cust] <= end[cust] - start[cust]
+    return np.where(fits, np.minimum(lifted, latest) + position, day)
 
 
 def _receivables_chunk(
@@ -1521,6 +1549,7 @@ def generate(
     n_orders: int = 30000,
     seed: int = 42,
     anomalies: bool = True,
+    constant_amount: float | None = None,
 ) -> dict[str, Any]:
     """Generate the five entity files (and ``_anomalies.json``) into ``out_dir``.
 
@@ -1532,6 +1561,10 @@ def generate(
         n_orders: Exact number of clean orders.
         seed: Random seed; identical arguments give byte-identical files.
         anomalies: Interleave the documented contract-breaking rows.
+        constant_amount: Every order costs this, and a customer orders at most once a
+            day, so every purchase day of every customer has the same value: the shape
+            of identical spend for everyone (the CLV model's order-value limit). None
+            (default): amounts drawn per customer and order.
 
     Returns:
         A summary with the row count of every file, the file paths and the
@@ -1541,6 +1574,8 @@ def generate(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     if n_customers < 1 or n_orders < 0 or seed < 0:
         raise ValueError("need n_customers >= 1, n_orders >= 0 and seed >= 0")
+    if constant_amount is not None and not 0.01 <= constant_amount <= 1e9:
+        raise ValueError("constant_amount must be between 0.01 and 1e9")
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1548,7 +1583,7 @@ def generate(
     for entity in ENTITIES:
         (out / f"{entity}.{other}").unlink(missing_ok=True)
 
-    plan = _make_plan(n_customers, n_orders, seed)
+    plan = _make_plan(n_customers, n_orders, seed, constant_amount)
     counters = _Counters()
     sinks = {entity: _Sink(out, entity, fmt) for entity in ENTITIES}
     n_chunks = max(1, math.ceil(n_customers / CHUNK_CUSTOMERS))
@@ -1593,6 +1628,7 @@ def generate(
         "customers": n_customers,
         "orders": n_orders,
         "anomalies_enabled": anomalies,
+        **({} if constant_amount is None else {"constant_amount": constant_amount}),
         "entities": entities_report,
     }
     (out / "_anomalies.json").write_text(
@@ -1626,6 +1662,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=True,
         help="interleave the documented contract-breaking rows (default: on)",
     )
+    parser.add_argument(
+        "--constant-amount",
+        type=float,
+        default=None,
+        metavar="AMOUNT",
+        help="every order costs AMOUNT and a customer orders at most once a day: every "
+        "customer spends alike (default: amounts drawn)",
+    )
     return parser.parse_args(argv)
 
 
@@ -1639,6 +1683,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         n_orders=args.orders,
         seed=args.seed,
         anomalies=args.anomalies,
+        constant_amount=args.constant_amount,
     )
     rows = ", ".join(f"{e}={n}" for e, n in result["rows"].items())
     print(f"wrote {result['format']} to {result['out_dir']} in {result['seconds']}s: {rows}")
