@@ -570,31 +570,63 @@ FROM customer_facts AS f
 LEFT JOIN value_ranked AS v ON v.customer_id = f.customer_id;
 
 -- --------------------------------------------------------------------------------------
--- CLV inputs (BG/NBD, Gamma-Gamma) in weeks: purchase days of in-scope customers before
--- as_of_date; x repeat days, t_x and T since the first day (T to as_of_date - 1), m_x the
--- mean value of the repeat days. The runner fits the models on this table and scores
--- every customer (numpy/scipy), into the table clv.
+-- CLV inputs in weeks: purchase days of in-scope customers before as_of_date; x repeat
+-- days, t_x and T since the first day (T to as_of_date - 1), m_x the mean value of the
+-- repeat days. The backtest's calibration ends 273 days before as_of_date: a calibration
+-- customer was opened and bought first before it; her calibration inputs count the days
+-- before it, her holdout the days from it. The runner (benchmarks/handwritten_clv.py)
+-- fits the models on this table and scores every customer and the backtest.
 -- --------------------------------------------------------------------------------------
+SET VARIABLE calibration_end = getvariable('as_of_date') - 273;
+
+CREATE TABLE purchase_days AS
+SELECT
+    o.customer_id,
+    CAST(o.ordered_at AS DATE) AS purchase_date,
+    sum(o.amount) AS amount
+FROM orders AS o
+SEMI JOIN customer_facts AS f ON f.customer_id = o.customer_id
+WHERE o.status = 'completed' AND o.ordered_at < getvariable('as_of_date')
+GROUP BY ALL;
+
 CREATE TABLE clv_inputs AS
-WITH purchase_days AS (
+WITH per_customer AS (
     SELECT
-        o.customer_id,
-        CAST(o.ordered_at AS DATE) AS purchase_date,
-        sum(o.amount) AS amount
-    FROM orders AS o
-    SEMI JOIN customer_facts AS f ON f.customer_id = o.customer_id
-    WHERE o.status = 'completed' AND o.ordered_at < getvariable('as_of_date')
-    GROUP BY ALL
+        customer_id,
+        count(*) - 1 AS x,
+        min(purchase_date) AS first_date,
+        max(purchase_date) AS last_date,
+        sum(amount) AS amount,
+        min_by(amount, purchase_date) AS first_amount,
+        count(*) FILTER (WHERE purchase_date < getvariable('calibration_end')) AS calibration_days,
+        max(purchase_date) FILTER (WHERE purchase_date < getvariable('calibration_end'))
+            AS calibration_last_date,
+        coalesce(sum(amount) FILTER (WHERE purchase_date < getvariable('calibration_end')), 0)
+            AS calibration_amount,
+        count(*) FILTER (WHERE purchase_date >= getvariable('calibration_end')) AS holdout_days,
+        sum(amount) FILTER (WHERE purchase_date >= getvariable('calibration_end'))
+            AS holdout_amount
+    FROM purchase_days
+    GROUP BY customer_id
 )
 
 SELECT
-    customer_id,
-    count(*) - 1 AS x,
-    (max(purchase_date) - min(purchase_date)) / 7.0 AS t_x,
-    (getvariable('as_of_date') - 1 - min(purchase_date)) / 7.0 AS big_t,
+    p.customer_id,
+    p.x,
+    (p.last_date - p.first_date) / 7.0 AS t_x,
+    (getvariable('as_of_date') - 1 - p.first_date) / 7.0 AS big_t,
+    CASE WHEN p.x > 0 THEN CAST(p.amount - p.first_amount AS DOUBLE) / p.x END AS m_x,
+    p.first_date,
+    c.created_at < getvariable('calibration_end')
+    AND p.first_date < getvariable('calibration_end') AS is_calibration,
+    p.calibration_days - 1 AS x_cal,
+    (p.calibration_last_date - p.first_date) / 7.0 AS t_x_cal,
+    (getvariable('calibration_end') - 1 - p.first_date) / 7.0 AS big_t_cal,
     CASE
-        WHEN count(*) > 1
-            THEN CAST(sum(amount) - min_by(amount, purchase_date) AS DOUBLE) / (count(*) - 1)
-    END AS m_x
-FROM purchase_days
-GROUP BY customer_id;
+        WHEN p.calibration_days > 1
+            THEN CAST(p.calibration_amount - p.first_amount AS DOUBLE) / (p.calibration_days - 1)
+    END AS m_x_cal,
+    p.holdout_days AS actual,
+    CAST(p.holdout_amount AS DOUBLE) / nullif(p.holdout_days, 0) AS actual_value
+FROM per_customer AS p
+INNER JOIN customers AS c ON c.customer_id = p.customer_id;

@@ -15,9 +15,11 @@ door, the same dbt build, the publish) on the same files, and prints its stages.
    small (see the fallback below) and it is not part of any figure.
 2. The hand-written script, `benchmarks/handwritten_value_model.sql`: a Python child opens a
    fresh DuckDB file (threads = 2, preserve_insertion_order = false, TimeZone = UTC, as the
-   dbt profile sets them), substitutes `{raw_dir}` and executes the script, then fits the
-   CLV model on the script's `clv_inputs` (the same fitting code) and scores every customer
-   with numpy and scipy's hyp2f1, as one would by hand.
+   dbt profile sets them), substitutes `{raw_dir}` and executes the script, then runs
+   `benchmarks/handwritten_clv.py` on the script's `clv_inputs`: it fits every CLV model on
+   the full and the calibration period (the same fitting code), scores every customer and
+   backtests every purchase model with numpy and scipy's hyp2f1, as one would by hand; then
+   `benchmarks/handwritten_value_picture.sql`.
 3. `dbt build` (every seed, model and test) with the dbt next to `sys.executable`, reading
    the same folder through CRM_RAW_DIR into another fresh DuckDB file. Its artifacts and logs
    go to the cache folder, so a run does not touch the project's own `target/`.
@@ -58,6 +60,7 @@ from crm_value.dbt_env import PROJECT_DIR, dbt_env
 
 SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_model.sql"
 PICTURE_SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_picture.sql"
+CLV_SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_clv.py"
 GNU_TIME = Path("/usr/bin/time")
 BAR = 3.0
 
@@ -69,35 +72,19 @@ generate(out, "parquet", customers, orders, seed, True)
 """
 
 _HANDWRITTEN_CHILD = """
+import runpy
 import sys
 import duckdb
-script, raw_dir, database = sys.argv[1], sys.argv[2], sys.argv[3]
+script, raw_dir, database, picture, clv = sys.argv[1:6]
 with open(script, encoding="utf-8") as handle:
     sql = handle.read().replace("{raw_dir}", raw_dir.replace("'", "''"))
 con = duckdb.connect(database, config={"threads": 2, "preserve_insertion_order": False})
 con.execute("SET TimeZone = 'UTC'")
 con.execute(sql)
-# The CLV model on the script's clv_inputs: fit, then score with scipy's hyp2f1.
-import numpy as np
-from scipy.special import hyp2f1
-from crm_value.clv import fit_bgnbd, fit_gamma_gamma
-d = con.execute("SELECT customer_id, x, t_x, big_t, coalesce(m_x, 0) AS m_x FROM clv_inputs").df()
-x, t_x, big_t, m_x = (d[c].to_numpy(dtype=float) for c in ("x", "t_x", "big_t", "m_x"))
-r, alpha, a, b = fit_bgnbd(x, t_x, big_t).params.values()
-p, q, gamma = fit_gamma_gamma(x, m_x).params.values()
-t = 365 / 7
-with np.errstate(divide="ignore"):
-    odds = np.where(x > 0, a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0)
-d["p_alive"] = 1 / (1 + odds)
-z = t / (alpha + big_t + t)
-d["expected_purchases"] = (a + b + x - 1) / (a - 1) * (
-    1 - (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-) * d["p_alive"]
-value = np.where(x > 0, (gamma + m_x * x) * p / (p * x + q - 1), p * gamma / (q - 1))
-d["clv"] = d["expected_purchases"] * value
-con.execute("CREATE TABLE clv AS SELECT customer_id, p_alive, expected_purchases, clv FROM d")
+# The CLV models and their backtest on the script's clv_inputs (numpy and scipy).
+runpy.run_path(clv)["run"](con)
 # The value picture, which needs P(alive) and CLV.
-with open(sys.argv[4], encoding="utf-8") as handle:
+with open(picture, encoding="utf-8") as handle:
     con.execute(handle.read())
 con.close()
 """
@@ -273,6 +260,32 @@ def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str,
             f"{tolerance} * greatest(1, abs(h.{column}))"
         )
         rows.append((f"  {column} (relative {tolerance:g})", "", "", f"{differing:,}"))
+    # The backtest: every model's prediction per calibration customer, and its RMSE.
+    for model in ("bgnbd", "mbgnbd", "pareto_nbd"):
+        hw_rows = scalar(f"SELECT count(*) FROM hw.main.clv_backtest WHERE model = '{model}'")
+        dbt_rows = scalar(
+            "SELECT count(*) FROM dw.intermediate.int_customers_clv_backtested "
+            f"WHERE model = '{model}'"
+        )
+        rows.append((f"backtest rows {model}", f"{hw_rows:,}", f"{dbt_rows:,}", ""))
+        differing = scalar(
+            "SELECT count(*) FROM (SELECT * FROM hw.main.clv_backtest "
+            f"WHERE model = '{model}') h FULL JOIN (SELECT * FROM "
+            f"dw.intermediate.int_customers_clv_backtested WHERE model = '{model}') d "
+            "ON h.customer_id = d.customer_id WHERE h.customer_id IS NULL "
+            "OR d.customer_id IS NULL OR abs(h.predicted - d.predicted_purchases) > "
+            "1e-6 * greatest(1, abs(h.predicted))"
+        )
+        rows.append(("  predicted purchases (relative 1e-06)", "", "", f"{differing:,}"))
+        hw_rmse = scalar(
+            f"SELECT rmse FROM hw.main.clv_backtest_summary WHERE model = '{model}' "
+            "AND bucket = 'all'"
+        )
+        dbt_rmse = scalar(
+            "SELECT rmse FROM dw.marts.fct_clv_backtest_summary "
+            f"WHERE purchase_model = '{model}' AND frequency_bucket = 'all'"
+        )
+        rows.append(("  holdout RMSE", f"{hw_rmse:.6f}", f"{dbt_rmse:.6f}", ""))
     con.close()
     return rows
 
@@ -322,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
 
     script = str(args.script.resolve())
     hw_cmd = [sys.executable, "-c", _HANDWRITTEN_CHILD, script, str(data_dir), str(hw_db)]
-    hw_cmd.append(str(PICTURE_SCRIPT))
+    hw_cmd += [str(PICTURE_SCRIPT), str(CLV_SCRIPT)]
     handwritten = _run_measured(
         "hand-written script", hw_cmd, os.environ.copy(), cache / "handwritten.log"
     )

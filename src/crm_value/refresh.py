@@ -221,7 +221,9 @@ def _work_db_facts(warehouse: Path, results: dict[str, Any] | None) -> dict[str,
                 "select as_of_date from intermediate.int_analysis_date_resolved"
             ).fetchone()[0]
         if _built_in_this_run(results, "clv_model_parameters"):
-            facts["clv_status"] = _clv_status(con)
+            facts["clv_status"] = _clv_status(
+                con, _built_in_this_run(results, "fct_clv_backtest_summary")
+            )
         if _built_in_this_run(results, "crm_row_reconciliation"):
             for entity, raw_rows, accepted, rejected in con.execute(
                 "select entity, raw_rows, accepted_rows, rejected_rows "
@@ -233,9 +235,10 @@ def _work_db_facts(warehouse: Path, results: dict[str, Any] | None) -> dict[str,
     return facts
 
 
-def _clv_status(con: duckdb.DuckDBPyConnection) -> str:
+def _clv_status(con: duckdb.DuckDBPyConnection, has_backtest: bool) -> str:
     """One line on the CLV models the marts score with: each chosen model's status (a limit
-    or why it was skipped) and the backtest's error of the holdout's total."""
+    or why it was skipped) and the backtest's error of the holdout's total (when this run
+    built its summary)."""
     parts = [
         f"{model} {status}"
         for model, status in con.execute(
@@ -243,11 +246,15 @@ def _clv_status(con: duckdb.DuckDBPyConnection) -> str:
             "where is_chosen and fit_window = 'full' order by predicts desc"
         ).fetchall()
     ]
-    backtest = con.execute(
-        "select predicted_purchases, actual_purchases, relative_error "
-        "from marts.fct_clv_backtest_summary where is_chosen and frequency_bucket = 'all'"
-    ).fetchall()
-    if backtest and backtest[0][0] is not None:
+    backtest = []
+    if has_backtest:
+        backtest = con.execute(
+            "select predicted_purchases, actual_purchases, relative_error "
+            "from marts.fct_clv_backtest_summary where is_chosen and frequency_bucket = 'all'"
+        ).fetchall()
+    if not has_backtest:
+        parts.append("backtest: not built")
+    elif backtest and backtest[0][0] is not None:
         predicted, actual, error = backtest[0]
         share = "" if error is None else f" ({error:+.1%})"
         parts.append(

@@ -158,3 +158,27 @@ def test_copy_of_demo_with_an_unknown_customer_order_rejects_it_and_reconciles(t
         "where raw_rows is distinct from accepted_rows + collapsed_rows + rejected_rows"
     )
     assert bad == []
+
+
+def test_the_demo_backtest_shows_each_models_error(demo_build):
+    # Every purchase model predicts the demo's holdout (273 days before as_of_date), and the
+    # summary's `all` row gives its error: the chosen BG/NBD within the default warn bound.
+    rows = demo_build.query(
+        "select purchase_model, is_chosen, customers, predicted_purchases, actual_purchases, "
+        "relative_error, mae, rmse from marts.fct_clv_backtest_summary "
+        "where frequency_bucket = 'all' order by purchase_model"
+    )
+    assert [r[0] for r in rows] == ["bgnbd", "mbgnbd", "pareto_nbd"]
+    for model, chosen, customers, predicted, actual, error, mae, rmse in rows:
+        assert chosen == (model == "bgnbd")
+        assert customers > 1000 and actual > 0
+        assert error == pytest.approx((predicted - actual) / actual, rel=1e-9)
+        assert 0 < mae <= rmse
+    bgnbd = rows[0]
+    assert abs(bgnbd[5]) <= 0.25
+    assert demo_build.scalar("select count(*) from marts.fct_clv_backtest") == bgnbd[2]
+    points = demo_build.query(
+        "select period, count(*) from marts.fct_clv_backtest_tracking "
+        "where purchase_model = 'bgnbd' group by period order by period"
+    )
+    assert points == [("calibration", points[0][1]), ("holdout", 39)]
