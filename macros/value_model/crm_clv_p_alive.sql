@@ -13,12 +13,12 @@
     - Their limits replace a part: one dropout probability p gives p / (1 - p) for a /
       (b + x - 1); one purchase rate gives e^(rate (T - t_x)) for the power.
     - Pareto/NBD (Fader, Hardie & Lee's note on the Pareto/NBD): s (alpha + T)^(r + x)
-      (beta + T)^s (F(x, t_x) - F(x, T)), with ln F from int_clv_pareto_nbd_series
-      (`ln_f_recency` at t_x, `ln_f_age` at T); 1 when t_x = T.
+      (beta + T)^s (F(x, t_x) - F(x, T)), with `ln_gap` = ln(F(x, t_x) - F(x, T))
+      (crm_clv_pareto_ln_gap); 1 when t_x = T.
     - Without dropout (the NBD and Poisson limits) every customer is alive: 1.
     The odds are built in logarithms and capped so that exp cannot overflow.
 -#}
-{% macro crm_clv_p_alive(x, t_x, big_t, ln_f_recency='null', ln_f_age='null', status='fit_status') %}
+{% macro crm_clv_p_alive(x, t_x, big_t, ln_gap='null', status='fit_status') %}
     case
         when {{ status }} in ('limit_no_dropout', 'limit_no_dropout_no_rate_heterogeneity') then 1.0
         when model = 'pareto_nbd' then
@@ -26,8 +26,7 @@
                 when {{ t_x }} >= {{ big_t }} then 1.0
                 else 1.0 / (1.0 + exp(least(700.0,
                     ln(s) + (r + {{ x }}) * ln(alpha + {{ big_t }}) + s * ln(beta + {{ big_t }})
-                    + {{ ln_f_recency }}
-                    + ln(greatest(1e-300, 1.0 - exp({{ ln_f_age }} - ({{ ln_f_recency }}))))
+                    + {{ ln_gap }}
                 )))
             end
         when model = 'bgnbd' and {{ x }} = 0 then 1.0

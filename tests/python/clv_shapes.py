@@ -82,6 +82,35 @@ def simulate(shape: str, customers: int = 2000, seed: int = 7) -> list[tuple[str
     return transactions
 
 
+def simulate_pareto(
+    customers: int = 1000,
+    r: float = 1.0,
+    alpha: float = 1.0,
+    s: float = 0.8,
+    beta: float = 300.0,
+    seed: int = 7,
+) -> list[tuple[str, dt.date, float]]:
+    """Transactions of the Pareto/NBD process (rates in weeks): purchases at a gamma(r,
+    alpha) rate until an exponential lifetime with a gamma(s, beta) rate ends. The
+    defaults are frequent buyers with long lives (beta / alpha = 300), where P(alive)'s
+    hypergeometric series converges slowly."""
+    rng = np.random.default_rng(seed)
+    transactions = []
+    for i in range(customers):
+        first = int(rng.integers(0, DAYS // 2))
+        rate = rng.gamma(r, 1 / alpha) / 7  # per day
+        death = first + 7 * rng.exponential(1 / rng.gamma(s, 1 / beta))
+        day, days = float(first), {first}
+        while True:
+            day += rng.exponential(1 / rate)
+            if day >= min(death, DAYS):
+                break
+            days.add(int(day))
+        for d in sorted(days):
+            transactions.append((f"C{i:05d}", START + dt.timedelta(days=d), 50.0))
+    return transactions
+
+
 def inputs(
     transactions, as_of: dt.date = AS_OF, unit: int = 7
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

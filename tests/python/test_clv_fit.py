@@ -15,9 +15,10 @@ import datetime as dt
 import math
 from collections import defaultdict
 
+import mpmath as mp
 import numpy as np
 import pytest
-from clv_shapes import inputs, simulate
+from clv_shapes import inputs, simulate, simulate_pareto
 from scipy.integrate import quad
 from scipy.special import gammaln
 
@@ -29,6 +30,8 @@ from crm_value.clv import (
     fit_purchases,
     gamma_gamma_log_likelihood,
     mbgnbd_log_likelihood,
+    pareto_nbd_log_f,
+    pareto_nbd_log_gap,
     pareto_nbd_log_likelihood,
 )
 
@@ -127,7 +130,16 @@ def test_the_likelihoods_match_hand_computed_values():
 
 @pytest.mark.parametrize(
     "params",
-    [(0.55, 10.6, 0.61, 11.7), (2.0, 5.0, 0.4, 40.0), (0.8, 30.0, 1.5, 3.0), (1.0, 4.0, 1.0, 4.0)],
+    [
+        (0.55, 10.6, 0.61, 11.7),
+        (2.0, 5.0, 0.4, 40.0),
+        (0.8, 30.0, 1.5, 3.0),
+        (1.0, 4.0, 1.0, 4.0),
+        # beta / alpha of 300 and 1e4: small t_x is integrated, not summed
+        (1.0, 1.0, 0.8, 300.0),
+        (1.5, 0.02, 2.0, 200.0),
+        (1.0, 300.0, 0.8, 1.0),
+    ],
 )
 def test_the_pareto_nbd_likelihood_matches_its_definition(params):
     # Schmittlein et al.: given lambda and mu, alive throughout or dropped at tau in (t_x,
@@ -135,7 +147,8 @@ def test_the_pareto_nbd_likelihood_matches_its_definition(params):
     # G(r + x) a^r b^s / G(r) [(a + T)^-(r + x) (b + T)^-s + s int_tx^T (a + u)^-(r + x)
     # (b + u)^-(s + 1) du], the integral done here by quadrature, not the hypergeometric.
     r, alpha, s, beta = params
-    for x, t_x, big_t in [(0, 0.0, 30.0), (1, 5.0, 30.0), (6, 20.0, 30.0), (40, 60.0, 78.0)]:
+    cases = [(0, 0.0, 30.0), (1, 5.0, 30.0), (6, 20.0, 30.0), (40, 60.0, 78.0), (2, 0.3, 50.0)]
+    for x, t_x, big_t in cases:
         integral = quad(
             lambda u, x=x: (alpha + u) ** -(r + x) * (beta + u) ** -(s + 1),
             t_x,
@@ -149,6 +162,39 @@ def test_the_pareto_nbd_likelihood_matches_its_definition(params):
         want = head + math.log(alive + s * integral)
         got = pareto_nbd_log_likelihood(params, [x], [t_x], [big_t])[0]
         assert got == pytest.approx(want, rel=1e-10), (x, t_x, big_t)
+
+
+def test_the_integrated_gap_matches_the_series_and_mpmath():
+    # Where both apply, Gauss-Legendre's ln(F(t_x) - F(T)) equals the series' (scipy's
+    # 2F1), and at 40 digits mpmath's closed form, across w near 0 and near 1.
+    mp.mp.dps = 40
+    for params in [(0.55, 10.6, 0.61, 11.7), (1.0, 1.0, 0.8, 300.0), (2.0, 40.0, 1.5, 0.2)]:
+        r, alpha, s, beta = params
+        for x, t_x, big_t in [(0, 0.0, 30.0), (3, 0.2, 20.0), (60, 70.0, 78.0), (1, 0.0, 0.5)]:
+            got = pareto_nbd_log_gap(params, [x], [t_x], [big_t])[0]
+            ln_f = pareto_nbd_log_f(params, [x, x], [t_x, big_t])
+            series = ln_f[0] + math.log(-math.expm1(ln_f[1] - ln_f[0]))
+            c = mp.mpf(r + s + x)
+
+            def f(t, c=c, x=x, r=r, alpha=alpha, s=s, beta=beta):
+                if alpha >= beta:
+                    z = (mp.mpf(alpha) - beta) / (alpha + mp.mpf(t))
+                    return (alpha + mp.mpf(t)) ** -c * mp.hyp2f1(c, s + 1, c + 1, z) / c
+                z = (mp.mpf(beta) - alpha) / (beta + mp.mpf(t))
+                return (beta + mp.mpf(t)) ** -c * mp.hyp2f1(c, r + x, c + 1, z) / c
+
+            exact = float(mp.log(f(t_x) - f(big_t)))
+            assert got == pytest.approx(exact, abs=1e-10), (params, x, t_x, big_t)
+            assert series == pytest.approx(exact, abs=1e-8), (params, x, t_x, big_t)
+
+
+def test_pareto_nbd_fits_frequent_buyers_with_long_lives():
+    # beta / alpha far above 100: P(alive)'s series would be long; the fit integrates the
+    # gap instead and finds the model (no boundary, no skip).
+    x, t_x, big_t, _ = inputs(simulate_pareto(2000, 1.0, 0.5, 1.0, 100.0, seed=3))
+    fit = fit_purchases("pareto_nbd", x, t_x, big_t)
+    assert fit.status == "fitted"
+    assert fit.params["beta"] / fit.params["alpha"] > 100
 
 
 def test_limit_likelihoods_are_the_limits_of_the_models():

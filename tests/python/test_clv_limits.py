@@ -11,14 +11,16 @@ publish.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from clv_shapes import simulate, write_raw
+from clv_shapes import simulate, simulate_pareto, write_raw
 from conftest import run_dbt
+from scipy.integrate import quad
 from test_clv_marts import NO_FILE_AUDITS
 from test_refresh import fingerprint, history, run_refresh, serving_file
 
@@ -27,6 +29,11 @@ from crm_value.generate import generate
 # shape: (status of the chosen purchase model, of the order-value model, warning tests)
 SHAPES = {
     "identical_spend": ("fitted", "limit_constant_spend", {"clv_limit_constant_spend"}),
+    "constant_per_order": (
+        "fitted",
+        "limit_no_spend_heterogeneity",
+        {"clv_limit_no_spend_heterogeneity"},
+    ),
     "no_dropout": ("limit_no_dropout", "fitted", {"clv_limit_no_dropout"}),
     "one_time_buyers": (
         "skipped: no customer made a repeat purchase",
@@ -99,25 +106,74 @@ def test_each_shape_builds_green_with_its_status_recorded(tmp_path, shape):
     else:
         assert scored == run.scalar("select count(*) from marts.fct_customer_clv") > 0
         assert run.scalar("select count(clv) from marts.fct_customer_clv") == scored
+    if shape == "no_dropout":
+        # nobody drops out: everyone is alive and buys at the NBD's rate
+        ((r, alpha),) = run.query(
+            "select r, alpha from marts.clv_model_parameters where model = 'bgnbd' "
+            "and fit_window = 'full' and fit_status = 'limit_no_dropout'"
+        )
+        rows = run.query(
+            "select repeat_purchases, age_units, p_alive, expected_purchases "
+            "from marts.fct_customer_clv"
+        )
+        for x, big_t, p_alive, expected in rows:
+            assert p_alive == 1.0
+            assert expected == pytest.approx((r + x) * (365 / 7) / (alpha + big_t), rel=1e-12)
 
 
-def test_no_dropout_means_everyone_is_alive_and_buys_at_the_nbd_rate(tmp_path):
-    raw = write_raw(tmp_path / "raw", simulate("no_dropout"))
+def test_pareto_nbd_scores_frequent_buyers_with_long_lives(tmp_path):
+    # beta / alpha above 100: P(alive)'s series would be long for the customers with a small
+    # t_x, so their F(x, t_x) - F(x, T) is integrated (int_clv_pareto_nbd_quadrature).
+    # Every customer's P(alive) and expected purchases against the definition, integrated
+    # by scipy's adaptive quadrature.
+    raw = write_raw(tmp_path / "raw", simulate_pareto(800, 1.0, 0.5, 1.0, 100.0, seed=3))
     work = tmp_path / "work"
     work.mkdir()
-    run = run_dbt(["build"], work, raw_dir=raw, dbt_vars=NO_FILE_AUDITS)
-    assert run.returncode == 0, run.output[-4000:]
-    ((r, alpha),) = run.query(
-        "select r, alpha from marts.clv_model_parameters where model = 'bgnbd' "
-        "and fit_window = 'full' and fit_status = 'limit_no_dropout'"
+    run = run_dbt(
+        ["build"], work, raw_dir=raw, dbt_vars={"clv_model": "pareto_nbd", **NO_FILE_AUDITS}
     )
+    assert run.returncode == 0, run.output[-4000:]
+    ((status, r, alpha, s, beta),) = run.query(
+        "select fit_status, r, alpha, s, beta from marts.clv_model_parameters "
+        "where model = 'pareto_nbd' and fit_window = 'full'"
+    )
+    assert status == "fitted" and beta / alpha > 100, (status, r, alpha, s, beta)
+    integrated = run.scalar(
+        "select count(*) from intermediate.int_clv_pareto_nbd_quadrature where fit_window = 'full'"
+    )
+    assert integrated > 0
     rows = run.query(
-        "select repeat_purchases, age_units, p_alive, expected_purchases "
+        "select repeat_purchases, recency_units, age_units, p_alive, expected_purchases "
         "from marts.fct_customer_clv"
     )
-    for x, big_t, p_alive, expected in rows:
-        assert p_alive == 1.0
-        assert expected == pytest.approx((r + x) * (365 / 7) / (alpha + big_t), rel=1e-12)
+    horizon = 365 / 7
+    for x, t_x, big_t, p_alive, expected in rows:
+        if t_x >= big_t:
+            want = 1.0
+        else:
+
+            def log_ratio(u, x=x, big_t=big_t):
+                return (
+                    (r + x) * math.log((alpha + big_t) / (alpha + u))
+                    + s * math.log((beta + big_t) / (beta + u))
+                    - math.log(beta + u)
+                )
+
+            top = log_ratio(t_x)
+            area = quad(
+                lambda u, top=top, f=log_ratio: math.exp(f(u) - top),
+                t_x,
+                big_t,
+                epsabs=0,
+                epsrel=1e-12,
+                limit=200,
+            )[0]
+            odds = math.log(s) + top + math.log(area)
+            want = 0.0 if odds > 700 else 1 / (1 + math.exp(odds))
+        assert p_alive == pytest.approx(want, rel=1e-8, abs=1e-300), (x, t_x, big_t)
+        grow = (r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1))
+        tail = 1 - ((beta + big_t) / (beta + big_t + horizon)) ** (s - 1)
+        assert expected == pytest.approx(grow * tail * want, rel=1e-8, abs=1e-300)
 
 
 @pytest.fixture(scope="module")

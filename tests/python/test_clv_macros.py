@@ -13,6 +13,7 @@ import math
 
 import pytest
 from conftest import run_dbt
+from scipy.integrate import quad
 from scipy.special import hyp2f1
 
 from crm_value.clv import pareto_nbd_log_f
@@ -134,13 +135,28 @@ def _cases() -> dict:
     # 2F1 in crm_value.clv.pareto_nbd_log_f) and the untransformed eq. 41.
     for x, t_x, big_t in [(0, 0.0, 30.0), (3, 12.0, 30.0), (40, 60.0, 78.0)]:
         alive, expected, ln_f = _pareto_expected(0.55, 10.6, 0.61, 11.7, x, t_x, big_t, 52.0)
-        args = f"'{x}', '{t_x}', '{big_t}', '{float(ln_f[0])!r}', '{float(ln_f[1])!r}'"
+        gap = f"crm_clv_pareto_ln_gap('{float(ln_f[0])!r}', '{float(ln_f[1])!r}', 'null')"
+        args = f"'{x}', '{t_x}', '{big_t}', {gap}"
         cases[f"p_alive_pareto_{x}"] = (f"crm_clv_p_alive({args})", PARETO, alive)
         cases[f"expected_pareto_{x}"] = (
             f"crm_clv_expected_purchases('{x}', '{big_t}', '52.0', '{float(alive)!r}', 'null')",
             PARETO,
             expected,
         )
+    # Pareto/NBD where the series would be long: the integrated ln gap is taken as given
+    # (beta / alpha = 300, x = 2, t_x = 0.5, T = 40: ln_gap by scipy's quad).
+    r, alpha, s, beta, x, t_x, big_t = 1.0, 1.0, 0.8, 300.0, 2, 0.5, 40.0
+    integral = quad(
+        lambda u: (alpha + u) ** -(r + x) * (beta + u) ** -(s + 1),
+        t_x,
+        big_t,
+        epsabs=0,
+        epsrel=1e-13,
+    )[0]
+    alive = 1 / (1 + s * (alpha + big_t) ** (r + x) * (beta + big_t) ** s * integral)
+    far = dict(model="pareto_nbd", fit_status="fitted", r=r, alpha=alpha, s=s, beta=beta)
+    gap = f"crm_clv_pareto_ln_gap('null', 'null', '{math.log(integral)!r}')"
+    cases["p_alive_pareto_integrated"] = (f"crm_clv_p_alive('2', '0.5', '40.0', {gap})", far, alive)
     # BG/NBD and MBG/NBD: expected = P(alive) x the series factor; given the factor the
     # macro multiplies, the product must be scipy's closed form.
     for name, params, modified in (("bgnbd", BG, False), ("mbgnbd", MBG, True)):
@@ -166,6 +182,13 @@ def _cases() -> dict:
         "crm_clv_expected_order_value('0', 'null', \"'fitted'\")",
         dict(p=2, q=1, gamma=10),
         None,
+    )
+    # q <= 1: a repeat buyer's posterior mean still exists while p x + q > 1: x = 2, m_x =
+    # 30, p = 2, q = 0.5, gamma = 10: (10 + 60) * 2 / (4 + 0.5 - 1) = 40.
+    cases["value_gg_repeat_without_a_population_mean"] = (
+        "crm_clv_expected_order_value('2', '30.0', \"'fitted'\")",
+        dict(p=2, q=0.5, gamma=10),
+        40.0,
     )
     same_rate = dict(p=4, spend_rate=0.05)
     status = "\"'limit_no_spend_heterogeneity'\""

@@ -17,7 +17,8 @@ backtest as (
         holdout_days,
         least(repeat_purchases, 7) as bucket_order,
         predicted_purchases,
-        actual_purchases,
+        -- compared over the customers with a prediction only, like with like
+        case when predicted_purchases is not null then actual_purchases end as actual_purchases,
         case
             when actual_purchases > 0 and predicted_order_value is not null
                 then predicted_order_value
@@ -70,6 +71,7 @@ final as (
         min(calibration_end_date) as calibration_end_date,
         min(holdout_days) as holdout_days,
         cast(count(*) as integer) as customers,
+        cast(count(*) - count(predicted_purchases) as integer) as unscored_customers,
         sum(predicted_purchases) as predicted_purchases,
         cast(sum(actual_purchases) as integer) as actual_purchases,
         avg(predicted_purchases) as mean_predicted_purchases,

@@ -9,8 +9,9 @@
     (u + j) / (c + 1 + j) w^k, whose terms are positive and fall at least as fast as w^k:
     - alpha >= beta: w = (alpha - beta) / (alpha + t), u = r + x, times (1 - w)^-s;
     - alpha < beta:  w = (beta - alpha) / (beta + t),  u = s + 1, times (1 - w)^(1 - r - x).
-    Each row sums 40 / -ln(w) + 20 terms (one when alpha = beta); the fit keeps
-    beta / alpha within [1/100, 100], so w < 0.99 and no row needs more than about 4,000.
+    Each row sums 40 / -ln(w) + 20 terms (one when alpha = beta); only rows with w <= 0.99
+    are summed (at most about 4,000 terms): the customers whose t_x would need more have
+    their F(x, t_x) - F(x, T) integrated instead (int_clv_pareto_nbd_quadrature).
 -#}
 {%- do crm_validate_clv_vars() -%}
 {%- set unit = var('clv_time_unit_days') -%}
@@ -92,6 +93,7 @@
     ),
 
     with_terms as (
+        -- w above 0.99 is left to int_clv_pareto_nbd_quadrature
         select
             *,
             case
@@ -99,6 +101,7 @@
                 else cast(ceil(40 / -ln(w) + 20) as bigint)
             end as needed_terms
         from sized
+        where w <= 0.99
     )
 {%- endset -%}
 

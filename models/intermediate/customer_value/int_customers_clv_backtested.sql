@@ -104,6 +104,16 @@ pareto_series as (
     where fit_window = 'calibration'
 ),
 
+pareto_integrated as (
+    select
+        repeat_purchases,
+        recency_days,
+        age_days,
+        ln_gap
+    from {{ ref('int_clv_pareto_nbd_quadrature') }}
+    where fit_window = 'calibration'
+),
+
 joined as (
     select
         inputs.*,
@@ -111,7 +121,8 @@ joined as (
         order_value_model.*,
         purchase_series.survived_purchases,
         at_recency.ln_f as ln_f_recency,
-        at_age.ln_f as ln_f_age
+        at_age.ln_f as ln_f_age,
+        pareto_integrated.ln_gap as ln_gap_integrated
     from inputs
     cross join purchase_models
     cross join order_value_model
@@ -130,6 +141,12 @@ joined as (
             purchase_models.model = 'pareto_nbd'
             and inputs.calibration_repeat_purchases = at_age.repeat_purchases
             and inputs.calibration_age_days = at_age.time_days
+    left join pareto_integrated
+        on
+            purchase_models.model = 'pareto_nbd'
+            and inputs.calibration_repeat_purchases = pareto_integrated.repeat_purchases
+            and inputs.calibration_recency_days = pareto_integrated.recency_days
+            and inputs.calibration_age_days = pareto_integrated.age_days
 ),
 
 alive as (
@@ -138,7 +155,8 @@ alive as (
         case
             when is_usable then {{ crm_clv_p_alive(
                 'calibration_repeat_purchases', 'calibration_recency_units',
-                'calibration_age_units', 'ln_f_recency', 'ln_f_age'
+                'calibration_age_units',
+                crm_clv_pareto_ln_gap('ln_f_recency', 'ln_f_age', 'ln_gap_integrated')
             ) }}
         end as p_alive_at_calibration_end
     from joined

@@ -186,8 +186,11 @@ predicted_cumulative as (
     select
         expected_per_lag.model,
         cohort_lags.unit_index,
-        sum(cohort_lags.customers * expected_per_lag.expected_repeat_purchases)
-            as cumulative_predicted_repeat_purchases
+        -- null when a cohort has no prediction (a series that needed too many terms)
+        case
+            when count(*) = count(expected_per_lag.expected_repeat_purchases)
+                then sum(cohort_lags.customers * expected_per_lag.expected_repeat_purchases)
+        end as cumulative_predicted_repeat_purchases
     from cohort_lags
     inner join expected_per_lag
         on cohort_lags.lag_days = expected_per_lag.lag_days
@@ -204,8 +207,10 @@ by_model as (
         tracking_points.period_end_date,
         cast(coalesce(actual_per_unit.actual_repeat_purchases, 0) as integer)
             as actual_repeat_purchases,
-        coalesce(predicted_cumulative.cumulative_predicted_repeat_purchases, 0.0)
-            as cumulative_predicted_repeat_purchases
+        case
+            when predicted_cumulative.unit_index is null then 0.0
+            else predicted_cumulative.cumulative_predicted_repeat_purchases
+        end as cumulative_predicted_repeat_purchases
     from tracking_points
     cross join models
     left join actual_per_unit

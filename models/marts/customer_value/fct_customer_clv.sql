@@ -98,6 +98,16 @@ pareto_series as (
     where fit_window = 'full'
 ),
 
+pareto_integrated as (
+    select
+        repeat_purchases,
+        recency_days,
+        age_days,
+        ln_gap
+    from {{ ref('int_clv_pareto_nbd_quadrature') }}
+    where fit_window = 'full'
+),
+
 joined as (
     select
         inputs.customer_id,
@@ -127,7 +137,8 @@ joined as (
         order_value_model.constant_value,
         purchase_series.survived_purchases,
         at_recency.ln_f as ln_f_recency,
-        at_age.ln_f as ln_f_age
+        at_age.ln_f as ln_f_age,
+        pareto_integrated.ln_gap as ln_gap_integrated
     from inputs
     cross join purchase_model
     cross join order_value_model
@@ -146,6 +157,12 @@ joined as (
             purchase_model.model = 'pareto_nbd'
             and inputs.repeat_purchases = at_age.repeat_purchases
             and inputs.age_days = at_age.time_days
+    left join pareto_integrated
+        on
+            purchase_model.model = 'pareto_nbd'
+            and inputs.repeat_purchases = pareto_integrated.repeat_purchases
+            and inputs.recency_days = pareto_integrated.recency_days
+            and inputs.age_days = pareto_integrated.age_days
 ),
 
 alive as (
@@ -153,7 +170,8 @@ alive as (
         *,
         case
             when is_usable then {{ crm_clv_p_alive(
-                'repeat_purchases', 'recency_units', 'age_units', 'ln_f_recency', 'ln_f_age'
+                'repeat_purchases', 'recency_units', 'age_units',
+                crm_clv_pareto_ln_gap('ln_f_recency', 'ln_f_age', 'ln_gap_integrated')
             ) }}
         end as p_alive
     from joined
