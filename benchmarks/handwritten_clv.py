@@ -66,10 +66,12 @@ def p_alive_and_expected(model, p, x, t_x, big_t, t):
 
 
 def order_value(p, x, m_x):
+    """Gamma-Gamma's expected value of a purchase day; NaN where its mean does not exist."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        repeat = (p["gamma"] + m_x * x) * p["p"] / (p["p"] * x + p["q"] - 1)
+        once = p["p"] * p["gamma"] / (p["q"] - 1)
     return np.where(
-        x > 0,
-        (p["gamma"] + m_x * x) * p["p"] / (p["p"] * x + p["q"] - 1),
-        p["p"] * p["gamma"] / (p["q"] - 1),
+        x > 0, np.where(p["p"] * x + p["q"] > 1, repeat, np.nan), np.where(p["q"] > 1, once, np.nan)
     )
 
 

@@ -638,8 +638,11 @@ def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_it
         )
         if best is None or result.log_likelihood > best.log_likelihood:
             best = result
-        if best.ok and best.moderate:
-            break  # the other starts are for a fit that fails from this one
+        if best.ok or best.at_bound:
+            # The other starts are for a fit that fails from this one. A fit that ran to
+            # the edge (towards a limit) is not helped by them: _settle compares it with
+            # the limits, and refits it from next to them.
+            break
     if best is None:
         return _Result(spec, (), -np.inf, False, (), 0, skipped="no finite likelihood")
     return best
@@ -657,14 +660,17 @@ def _settle(spec: _Spec, d: _Data, max_iterations: int, memo: dict[str, _Result]
     """
     if spec.key in memo:
         return memo[spec.key]
-    own = _maximise(spec, d, spec.starts(d), max_iterations)
+    first, *other_starts = spec.starts(d)
+    own = _maximise(spec, d, [first], max_iterations)
     if own.ok and own.moderate:
         memo[spec.key] = own
         return own
     limits = [_settle(child, d, max_iterations, memo) for child in spec.children]
     usable = [a for a in limits if a.skipped is None]
-    if spec.from_limit is not None:
-        starts = [s for a in usable if (s := spec.from_limit(a)) is not None]
+    if spec.from_limit is not None or other_starts:
+        # just off each limit first, then the other default starts
+        starts = [s for a in usable if spec.from_limit and (s := spec.from_limit(a))]
+        starts += other_starts
         again = _maximise(spec, d, starts, max_iterations) if starts else None
         better = (
             again is not None

@@ -241,8 +241,10 @@ def _clv_status(con: duckdb.DuckDBPyConnection, has_backtest: bool) -> str:
     built its summary)."""
     parts = [
         f"{model} {status}"
-        for model, status in con.execute(
-            "select model, fit_status from marts.clv_model_parameters "
+        + (" (q <= 1: one-time buyers have no expected order value)" if no_mean else "")
+        for model, status, no_mean in con.execute(
+            "select model, fit_status, coalesce(fit_status = 'fitted' and q <= 1, false) "
+            "from marts.clv_model_parameters "
             "where is_chosen and fit_window = 'full' order by predicts desc"
         ).fetchall()
     ]
