@@ -151,10 +151,22 @@ RAW_HEADERS = {
 }
 
 
+def write_entities(folder: Path, customers: list[dict], orders: list[dict]) -> Path:
+    """The contract's five raw files with these customers and orders, the other three
+    header-only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for entity, header in RAW_HEADERS.items():
+        rows = {"customers": customers, "orders": orders}.get(entity, [])
+        with open(folder / f"{entity}.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
 def write_raw(folder: Path, transactions, created: dict[str, dt.date] | None = None) -> Path:
     """The transactions as the contract's raw files: one completed order each, customers
     opened on their first purchase day (or `created`), the other entities empty."""
-    folder.mkdir(parents=True, exist_ok=True)
     first: dict[str, dt.date] = {}
     for customer, date, _ in transactions:
         first[customer] = min(first.get(customer, date), date)
@@ -179,10 +191,4 @@ def write_raw(folder: Path, transactions, created: dict[str, dt.date] | None = N
         }
         for n, (customer, date, amount) in enumerate(transactions)
     ]
-    for entity, header in RAW_HEADERS.items():
-        rows = {"customers": customers, "orders": orders}.get(entity, [])
-        with open(folder / f"{entity}.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(rows)
-    return folder
+    return write_entities(folder, customers, orders)

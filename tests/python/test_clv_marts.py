@@ -6,12 +6,12 @@ formula)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
+from clv_shapes import write_entities
 from conftest import run_dbt
 from reference_clv import scores
 from test_clv_fit import AS_OF, cdnow_inputs
@@ -22,30 +22,6 @@ NO_FILE_AUDITS = {
     "min_profile_timeliness": 0,
     "warn_profile_timeliness": 0,
 }
-RAW_HEADERS = {
-    "customers": ["customer_id", "customer_name", "created_at", "updated_at"],
-    "orders": ["order_id", "customer_id", "ordered_at", "status", "quantity", "amount"],
-    "receivables": ["invoice_id", "customer_id", "issued_at", "due_at", "amount", "paid_amount"],
-    "service_tickets": ["ticket_id", "customer_id", "opened_at", "ticket_type"],
-    "surveys": [
-        "response_id",
-        "customer_id",
-        "responded_at",
-        "expectation_score",
-        "perception_score",
-    ],
-}
-
-
-def write_raw(folder: Path, customers: list[dict], orders: list[dict]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for entity, header in RAW_HEADERS.items():
-        rows = {"customers": customers, "orders": orders}.get(entity, [])
-        with open(folder / f"{entity}.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(rows)
-    return folder
 
 
 def cdnow_raw(lines: list[str], folder: Path) -> Path:
@@ -74,7 +50,7 @@ def cdnow_raw(lines: list[str], folder: Path) -> Path:
         }
         for c, d in sorted(first.items())
     ]
-    return write_raw(folder, customers, orders)
+    return write_entities(folder, customers, orders)
 
 
 @pytest.fixture(scope="module")
