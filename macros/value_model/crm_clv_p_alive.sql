@@ -20,7 +20,7 @@
 -#}
 {% macro crm_clv_p_alive(x, t_x, big_t, ln_gap='null', status='fit_status') %}
     case
-        when {{ status }} in ('limit_no_dropout', 'limit_no_dropout_no_rate_heterogeneity') then 1.0
+        when {{ status }} in ('{{ crm_clv_no_dropout_statuses() | join("', '") }}') then 1.0
         when model = 'pareto_nbd' then
             case
                 when {{ t_x }} >= {{ big_t }} then 1.0

@@ -85,7 +85,7 @@ long_series as (
         triples.recency_days < triples.age_days
         and abs(parameters.alpha - parameters.beta)
         / (greatest(parameters.alpha, parameters.beta) + cast(triples.recency_days as double) / {{ unit }})
-        > 0.99
+        > {{ crm_clv_pareto_series_max_w() }}
 ),
 
 spans as (

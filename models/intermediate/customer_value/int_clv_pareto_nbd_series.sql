@@ -15,7 +15,8 @@
 -#}
 {%- do crm_validate_clv_vars() -%}
 {%- set unit = var('clv_time_unit_days') -%}
-{%- set cap = 20000 -%}
+{%- set cap = crm_clv_series_max_terms() -%}
+{%- set max_w = crm_clv_pareto_series_max_w() -%}
 
 {%- set sized_rows -%}
     with
@@ -93,7 +94,7 @@
     ),
 
     with_terms as (
-        -- w above 0.99 is left to int_clv_pareto_nbd_quadrature
+        -- a larger w is left to int_clv_pareto_nbd_quadrature
         select
             *,
             case
@@ -101,7 +102,7 @@
                 else cast(ceil(40 / -ln(w) + 20) as bigint)
             end as needed_terms
         from sized
-        where w <= 0.99
+        where w <= {{ max_w }}
     )
 {%- endset -%}
 

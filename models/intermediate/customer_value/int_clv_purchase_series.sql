@@ -25,7 +25,7 @@
 -- depends_on: {{ ref('int_analysis_date_resolved') }}
 {%- do crm_validate_clv_vars() -%}
 {%- set unit = var('clv_time_unit_days') -%}
-{%- set cap = 20000 -%}
+{%- set cap = crm_clv_series_max_terms() -%}
 
 {#- At run time the inputs and parameters exist: the tracking's longest lag and the
     longest row size the integer tables; a bare compile keeps small defaults. -#}
@@ -61,7 +61,7 @@
         where
             is_usable
             and model in ('bgnbd', 'mbgnbd')
-            and fit_status not in ('limit_no_dropout', 'limit_no_dropout_no_rate_heterogeneity')
+            and fit_status not in ('{{ crm_clv_no_dropout_statuses() | join("', '") }}')
     ),
 
     inputs as (
