@@ -89,10 +89,34 @@ def test_each_shape_builds_green_with_its_status_recorded(tmp_path, shape):
     assert chosen["purchases"].startswith(purchases), chosen
     assert chosen["order_value"].startswith(order_value), chosen
     assert warnings <= warned_tests(run.output), warned_tests(run.output)
-    for mart in MARTS:  # every mart is there (some may be empty: no backtest)
-        run.query(f"select count(*) from marts.{mart}")
-    customers = run.scalar("select count(*) from marts.dim_customers")
-    assert customers == run.scalar("select count(*) from staging.stg_crm__customers") > 0
+    # every mart is built with the rows its grain says (every customer has an order here)
+    customers = run.scalar("select count(*) from staging.stg_crm__customers")
+    calibration = run.scalar(
+        "select count(*) from intermediate.int_customers_clv_inputs where is_calibration_customer"
+    )
+    backtested = run.scalar(
+        "select count(*) from marts.clv_model_parameters "
+        "where fit_window = 'calibration' and predicts = 'purchases' and is_usable"
+    )
+    rows = {mart: run.scalar(f"select count(*) from marts.{mart}") for mart in MARTS}
+    per_customer = (
+        "fct_customer_rfm",
+        "fct_customer_pyramid",
+        "fct_customer_clv",
+        "fct_customer_value_dimensions",
+        "fct_customer_lifecycle",
+        "dim_customers",
+    )
+    assert customers > 0
+    assert {m: rows[m] for m in per_customer} == dict.fromkeys(per_customer, customers)
+    assert 0 < rows["fct_customer_abc"] == rows["fct_customer_quality"] <= customers
+    assert rows["clv_model_parameters"] == 8
+    assert rows["fct_clv_backtest"] == calibration
+    # a summary per model and bucket when anyone is in the calibration period; the tracking
+    # for every model that could be fitted there
+    assert (rows["fct_clv_backtest_summary"] >= 3) == (calibration > 0)
+    assert (rows["fct_clv_backtest_tracking"] > 0) == (backtested > 0)
+    customers = rows["dim_customers"]
     scored = run.scalar("select count(p_alive) from marts.fct_customer_clv")
     levels = dict(
         run.query(
