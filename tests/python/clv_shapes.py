@@ -111,6 +111,14 @@ def simulate_pareto(
     return transactions
 
 
+def cdnow_transactions(lines: list[str]) -> list[tuple[str, dt.date, float]]:
+    """The CDNOW sample's lines ("id customer YYYYMMDD quantity amount") as transactions."""
+    return [
+        (customer, dt.datetime.strptime(day, "%Y%m%d").date(), float(amount))
+        for _, customer, day, _, amount in (line.split() for line in lines)
+    ]
+
+
 def inputs(
     transactions, as_of: dt.date = AS_OF, unit: int = 7
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

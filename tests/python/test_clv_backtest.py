@@ -14,18 +14,12 @@ import datetime as dt
 import numpy as np
 import pytest
 import reference_clv_backtest as reference
+from clv_shapes import cdnow_transactions
 from conftest import run_dbt
 from test_clv_marts import NO_FILE_AUDITS, cdnow_raw
 
 AS_OF = dt.date(1998, 7, 1)
 MODELS = ("bgnbd", "mbgnbd", "pareto_nbd")
-
-
-def cdnow_transactions(lines: list[str]) -> list[tuple[str, dt.date, float]]:
-    return [
-        (customer, dt.datetime.strptime(day, "%Y%m%d").date(), float(amount))
-        for _, customer, day, _, amount in (line.split() for line in lines)
-    ]
 
 
 @pytest.fixture(scope="module")

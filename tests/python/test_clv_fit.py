@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 
 import mpmath as mp
 import numpy as np
 import pytest
-from clv_shapes import inputs, simulate, simulate_pareto
+from clv_shapes import cdnow_transactions, inputs, simulate, simulate_pareto
 from scipy.integrate import quad
 from scipy.special import gammaln
 
@@ -40,26 +39,7 @@ AS_OF = dt.date(1997, 10, 1)
 
 def cdnow_inputs(lines: list[str], as_of: dt.date = AS_OF) -> tuple[np.ndarray, ...]:
     """x, t_x, T (weeks) and m_x per customer, from purchase days before as_of."""
-    days: dict[str, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
-    for line in lines:
-        _, customer, day, _, amount = line.split()
-        date = dt.datetime.strptime(day, "%Y%m%d").date()
-        if date < as_of:
-            days[customer][date] += float(amount)
-    end = as_of - dt.timedelta(days=1)
-    rows = []
-    for by_day in days.values():
-        dates = sorted(by_day)
-        repeat = [by_day[d] for d in dates[1:]]
-        rows.append(
-            (
-                len(dates) - 1,
-                (dates[-1] - dates[0]).days / 7,
-                (end - dates[0]).days / 7,
-                float(np.mean(repeat)) if repeat else 0.0,
-            )
-        )
-    return tuple(np.array(column) for column in zip(*rows, strict=True))
+    return inputs(cdnow_transactions(lines), as_of)
 
 
 @pytest.fixture(scope="module")
