@@ -530,10 +530,14 @@ class _Spec:
     starts: Callable[[_Data], list[tuple[float, ...]]]
     children: tuple[_Spec, ...] = ()
     from_limit: Callable[[_Result], tuple[float, ...] | None] | None = None
-    bounds: dict[str, tuple[float, float]] = field(
-        default_factory=dict
-    )  # log bounds, if not the box
-    public: Callable[[dict[str, float]], dict[str, float]] = dict  # the parameters as published
+    # log bounds of the parameters that have other bounds than the box
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # the parameters as published
+    public: Callable[[dict[str, float]], dict[str, float]] = dict
+    # Some edges have no limit model (Pareto/NBD's one purchase rate or one dropout rate
+    # for all): a fit of this model heading for one (a rescaled parameter beyond 1e-6 or
+    # 1e6) is not an answer.
+    uncovered_edges: bool = False
 
 
 @dataclass
@@ -698,6 +702,8 @@ def _settle(spec: _Spec, d: _Data, max_iterations: int, memo: dict[str, _Result]
     )
     if unusable_but_better:
         answer = None  # the model beats every limit, but could not be used
+    if answer is own and spec.uncovered_edges and (heading := _extremes(own)):
+        own.skipped = f"the fit heads for {heading}, which no limit model covers"
     if answer is None:
         if own.skipped is None and own.at_bound:
             where = ", ".join(
@@ -837,6 +843,7 @@ _PARETO_NBD = _Spec(
     starts=lambda d: [(1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 4.0), (2.0, 2.0, 2.0, 0.25)],
     children=(_NBD,),
     from_limit=_pareto_from_no_dropout,
+    uncovered_edges=True,
     public=lambda p: {
         "r": p["r"],
         "alpha": p["alpha"],
@@ -932,12 +939,6 @@ def fit_purchase_models(
     fits = {}
     for model in models:
         result = _settle(_PURCHASE_SPECS[model], d, max_iterations, memo)
-        if result.spec is _PARETO_NBD and result.skipped is None:
-            # Pareto/NBD has limits only without dropout: a fit heading for another edge
-            # (one purchase rate, one dropout rate for all) is not an answer.
-            heading = _extremes(result)
-            if heading:
-                result.skipped = f"the fit heads for {heading}, which no limit model covers"
         fits[model] = _answer(model, result, d, time, 1.0)
     return fits
 
