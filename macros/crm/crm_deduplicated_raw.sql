@@ -6,11 +6,11 @@
 -#}
 {% macro crm_deduplicated_raw(entity) %}
     {%- set spec = crm_raw_entity(entity) -%}
-    {%- set types = crm_raw_column_types(entity) -%}
+    {%- set raw_columns = crm_raw_columns(entity) -%}
     select
         {%- for column in spec.columns %}
-        {% if types[column.name] != 'MISSING' -%}
-        {{ adapter.quote(column.name) }}
+        {% if raw_columns[column.name].type != 'MISSING' -%}
+        {{ adapter.quote(raw_columns[column.name].header) }}
         {%- else -%}
         cast(null as {{ dbt.type_string() }})
         {%- endif %} as raw_{{ column.name }},

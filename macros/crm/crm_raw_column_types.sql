@@ -7,21 +7,35 @@
     time and for the demo seeds every column is taken as present text.
 -#}
 {% macro crm_raw_column_types(entity) %}
-    {%- set spec = crm_raw_entity(entity) -%}
     {%- set types = {} -%}
+    {%- for name, found in crm_raw_columns(entity).items() -%}
+        {%- do types.update({name: found.type}) -%}
+    {%- endfor -%}
+    {{ return(types) }}
+{% endmacro %}
+
+{#-
+    Each contract column of an entity as the raw input holds it: {name: {type, header}},
+    `header` being the column's name in the file, matched to the contract trimmed and
+    case-folded (a header ` City` is column city), and type 'MISSING' (header none) for an
+    optional column the file lacks.
+-#}
+{% macro crm_raw_columns(entity) %}
+    {%- set spec = crm_raw_entity(entity) -%}
+    {%- set columns = {} -%}
     {%- if not execute or crm_raw_mode() == 'seed' -%}
         {%- for column in spec.columns -%}
-            {%- do types.update({column.name: 'VARCHAR'}) -%}
+            {%- do columns.update({column.name: {'type': 'VARCHAR', 'header': column.name}}) -%}
         {%- endfor -%}
-        {{ return(types) }}
+        {{ return(columns) }}
     {%- endif -%}
     {%- set described = run_query('describe select * from ' ~ crm_raw_relation(entity)) -%}
     {%- set found = {} -%}
     {%- for row in described.rows -%}
-        {%- do found.update({row[0] | lower: row[1] | upper}) -%}
+        {%- do found.update({row[0] | trim | lower: {'type': row[1] | upper, 'header': row[0]}}) -%}
     {%- endfor -%}
     {%- for column in spec.columns -%}
-        {%- do types.update({column.name: found.get(column.name, 'MISSING')}) -%}
+        {%- do columns.update({column.name: found.get(column.name, {'type': 'MISSING', 'header': none})}) -%}
     {%- endfor -%}
-    {{ return(types) }}
+    {{ return(columns) }}
 {% endmacro %}

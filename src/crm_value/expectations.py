@@ -45,7 +45,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ import pandas as pd
 from pandas.errors import Pandas4Warning
 
 from crm_value.dbt_env import PROJECT_DIR
-from crm_value.dbt_plugin import probe_raw_file
+from crm_value.raw_files import inspect_files
 from crm_value.settings import ENTITIES, RawInput, explicit_as_of_date, max_rejected_share
 
 CONTRACT_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_raw_entities.sql"
@@ -98,8 +98,8 @@ class BadRawFile(Exception):
 @dataclass
 class DoorResult:
     """What the door found: the verdict, one line per failed expectation, the raw row
-    count of each entity, the analysis date it judged timeliness against, and where the
-    reports are."""
+    count of each entity, the analysis date it judged timeliness against, where the
+    reports are, and the file warnings (a likely misspelt optional column)."""
 
     success: bool
     failures: list[str]
@@ -107,6 +107,7 @@ class DoorResult:
     as_of_date: dt.date
     json_path: Path
     html_path: Path
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -153,37 +154,27 @@ def raw_contract() -> dict[str, dict[str, Any]]:
     return captured["contract"]
 
 
-def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, set[str]]]:
-    """Probe every entity's file with the dbt plugin's probe; return each entity's raw
-    row count and its (lower-cased) columns, or raise BadRawFile listing every problem."""
+def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]], list[str]]:
+    """Check every entity's file with the project's file rules (the ones dbt's
+    crm_check_raw_files runs); return each entity's raw row count, its contract columns
+    ({name: header in the file}) and the warnings, or raise BadRawFile listing every
+    problem."""
     contract = raw_contract()
-    problems: list[str] = []
-    rows: dict[str, int] = {}
-    columns: dict[str, set[str]] = {}
-    for entity in ENTITIES:
-        spec = contract[entity]
-        path = str(raw.path(entity))
-        verdict = json.loads(probe_raw_file(path, raw.reader_sql(entity), True))
-        label = f"raw file {path} (entity {entity})"
-        if verdict["status"] == "missing":
-            problems.append(f"{label} is missing")
-            continue
-        if verdict["status"] == "unreadable":
-            problems.append(f"{label} cannot be read: {verdict['error']}")
-            continue
-        present = {name.lower() for name in verdict["columns"]}
-        problems.extend(
-            f"{label} lacks required column '{column['name']}'"
-            for column in spec["columns"]
-            if column["required"] and column["name"] not in present
-        )
-        if spec["requires_rows"] and verdict["rows"] == 0:
-            problems.append(f"{label} holds no rows; {entity} must not be empty")
-        rows[entity] = int(verdict["rows"])
-        columns[entity] = present
-    if problems:
-        raise BadRawFile(problems)
-    return rows, columns
+    request = {
+        entity: {
+            "path": str(raw.read_path(entity)),
+            "reader": raw.reader_sql(entity),
+            "spec": contract[entity],
+            "label": str(raw.path(entity)),
+        }
+        for entity in ENTITIES
+    }
+    verdict = inspect_files(request, raw.file_format)
+    if verdict["problems"]:
+        raise BadRawFile(verdict["problems"])
+    rows = {entity: int(found["rows"]) for entity, found in verdict["files"].items()}
+    columns = {entity: found["columns"] for entity, found in verdict["files"].items()}
+    return rows, columns, verdict["warnings"]
 
 
 def _quote(name: str) -> str:
@@ -225,7 +216,9 @@ def _typed_sql(name: str, col_type: str) -> str:
     raise ValueError(f"no door typing for contract type {col_type!r} (column {name})")
 
 
-def _distinct_typed_sql(raw: RawInput, entity: str, present: set[str], wanted: list[str]) -> str:
+def _distinct_typed_sql(
+    raw: RawInput, entity: str, present: dict[str, str], wanted: list[str]
+) -> str:
     """The distinct raw rows of an entity (exact duplicates collapsed over every contract
     column, on the values as the file holds them, as dbt does), with `wanted` typed.
 
@@ -234,7 +227,7 @@ def _distinct_typed_sql(raw: RawInput, entity: str, present: set[str], wanted: l
     """
     spec = raw_contract()[entity]
     raw_columns = ",\n            ".join(
-        (_quote(column["name"]) if column["name"] in present else "cast(null as varchar)")
+        (_quote(present[column["name"]]) if column["name"] in present else "cast(null as varchar)")
         + f" as {_quote(column['name'])}"
         for column in spec["columns"]
     )
@@ -271,13 +264,15 @@ def _fetch(
     return frame
 
 
-def _orders_frame(con: duckdb.DuckDBPyConnection, raw: RawInput, present: set[str]) -> pd.DataFrame:
+def _orders_frame(
+    con: duckdb.DuckDBPyConnection, raw: RawInput, present: dict[str, str]
+) -> pd.DataFrame:
     """The distinct raw order rows, typed, with only the columns the suite reads."""
     wanted = ["order_id", "customer_id", "ordered_at", "status", "quantity", "amount", "cost"]
     return _fetch(con, _distinct_typed_sql(raw, "orders", present, wanted), categories=("status",))
 
 
-def _load_customers(con: duckdb.DuckDBPyConnection, raw: RawInput, present: set[str]) -> None:
+def _load_customers(con: duckdb.DuckDBPyConnection, raw: RawInput, present: dict[str, str]) -> None:
     """Materialise the distinct typed customer rows once, as temp table `customers_typed`,
     for the two customer suites."""
     wanted = [
@@ -700,6 +695,10 @@ def _render_html(report: dict[str, Any]) -> str:
         parts.append("<h2>Failures</h2><ul>")
         parts += [f"<li>{e(line)}</li>" for line in report["failures"]]
         parts.append("</ul>")
+    if report.get("file_warnings"):
+        parts.append("<h2>Warnings on the files</h2><ul>")
+        parts += [f"<li>{e(line)}</li>" for line in report["file_warnings"]]
+        parts.append("</ul>")
     columns = ("rule", "column", "observed", "allowed", "var", "expectation")
     for suite in report["suites"]:
         verdict = _verdict_html(suite["success"])
@@ -754,7 +753,7 @@ def _duckdb() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _judge(
     raw: RawInput,
-    columns: dict[str, set[str]],
+    columns: dict[str, dict[str, str]],
     dbt_vars: dict[str, Any],
     clock: dt.datetime,
 ) -> tuple[dict[str, _SuiteOutcome], dt.date, str]:
@@ -801,7 +800,7 @@ def run_expectations(
     `dbt_vars` is settings.project_vars(overrides); `clock` is the refresh's start time
     (naive UTC). Raises BadRawFile, before writing anything, when a file cannot be judged.
     """
-    input_rows, columns = probe_files(raw)
+    input_rows, columns, warnings = probe_files(raw)
     outcomes, as_of_date, as_of_source = _judge(raw, columns, dbt_vars, clock)
     suites = [outcomes[name] for name in SUITE_ORDER]
     success = all(suite.success for suite in suites)
@@ -824,6 +823,7 @@ def run_expectations(
             for suite in suites
         ],
         "failures": failures,
+        "file_warnings": warnings,
         "gx_results": {suite.name: suite.gx_result for suite in suites},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -831,4 +831,4 @@ def run_expectations(
     html_path = out_dir / "expectations.html"
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     html_path.write_text(_render_html(report), encoding="utf-8")
-    return DoorResult(success, failures, input_rows, as_of_date, json_path, html_path)
+    return DoorResult(success, failures, input_rows, as_of_date, json_path, html_path, warnings)

@@ -150,6 +150,34 @@ def _write_release(
     return tables
 
 
+def clear_leftovers(serve_dir: Path) -> list[str]:
+    """Remove what a publish killed half-way left behind; return what was removed.
+
+    Release folders sort by their run's start time. A finished release newer than the
+    one `current` points at (or any, before the first switch) was renamed into place by a
+    refresh that died before its switch: no reader ever saw it. `.tmp-*` folders are
+    unfinished releases, `.current.*.tmp` links unfinished switches. Releases older than
+    `current` are the kept earlier ones and stay. Call only while holding the lock.
+    """
+    removed: list[str] = []
+    releases = serve_dir / "releases"
+    current = current_release(serve_dir)
+    for link in serve_dir.glob(".current.*.tmp"):
+        link.unlink(missing_ok=True)
+        removed.append(str(link))
+    if not releases.is_dir():
+        return removed
+    for folder in sorted(releases.iterdir()):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        unfinished = folder.name.startswith(".tmp-")
+        unswitched = current is None or (folder.name > current.name and folder != current)
+        if unfinished or (unswitched and not folder.name.startswith(".")):
+            shutil.rmtree(folder)
+            removed.append(str(folder))
+    return removed
+
+
 def tidy_releases(serve_dir: Path, keep: int) -> None:
     """Remove unfinished releases and all but the newest `keep` finished ones (never the
     current one). Run after a publish; a failure here leaves the switch as it is."""

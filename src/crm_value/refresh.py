@@ -17,22 +17,31 @@ project's own validators):
    plus Parquet files) and `current` is switched to it in one atomic rename.
 
 Whatever happens, the run is written to the run history; a refresh that stops leaves the
-published release exactly as it was and says why. Exit code 0: published; 1: stopped by a
-guard, a bad var or an error; 2: bad arguments (e.g. --vars that is not YAML); 3: another
-refresh holds the lock.
+published release exactly as it was and says why in one line (never a traceback: an
+unexpected error's traceback goes to `runs/<run>/traceback.txt`). Exit code 0: published;
+1: stopped by a guard, a bad var, a fault or an error; 2: bad arguments (e.g. --vars that
+is not YAML, an empty CRM_RAW_DIR, a work database inside the serving folder); 3: another
+refresh holds the lock; 130 / 143: interrupted by SIGINT (Ctrl-C) / SIGTERM, the dbt child
+stopped with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import datetime as dt
 import fcntl
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,23 +53,49 @@ import duckdb
 
 from crm_value import run_history
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
-from crm_value.publish import current_release, publish, serving_file, tidy_releases
+from crm_value.publish import (
+    clear_leftovers,
+    current_release,
+    publish,
+    serving_file,
+    tidy_releases,
+)
 from crm_value.settings import (
     ENTITIES,
     RawInput,
     dumps_vars,
     explicit_as_of_date,
+    needs_alias,
     parse_vars,
     project_vars,
+    unknown_vars,
 )
 
 DEFAULT_SERVE_DIR = PROJECT_DIR / "serving"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "crm_value.duckdb"
 KEEP_RUN_REPORTS = 50
+# The published mart whose rows are the customers the release values (a valid order
+# before as_of_date): an empty one is never published, a large drop needs a flag.
+CUSTOMER_MART = "marts.fct_customer_rfm"
+INTERRUPT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_PR_SET_PDEATHSIG = 1
+_child: subprocess.Popen | None = None  # the running dbt child, stopped with this process
 
 
 class RefreshBusy(RuntimeError):
     """Another refresh holds the serving folder's lock."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The refresh received SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
 
 
 class StageFailed(RuntimeError):
@@ -83,6 +118,7 @@ class RefreshResult:
     release: Path | None = None
     report_dir: Path | None = None
     row: dict[str, Any] = field(default_factory=dict)
+    signum: int | None = None
 
 
 def _utcnow() -> dt.datetime:
@@ -97,13 +133,18 @@ def _say(message: str) -> None:
 def _lock(serve_dir: Path) -> Iterator[None]:
     """Hold the serving folder's lock; the kernel frees it if this process dies."""
     lock_path = serve_dir / ".refresh.lock"
-    with open(lock_path, "w") as handle:
+    with open(lock_path, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            holder = lock_path.read_text(encoding="utf-8", errors="replace").strip()
             raise RefreshBusy(
-                f"another refresh is running on {serve_dir} (lock {lock_path})"
+                f"another refresh is running on {serve_dir} ({holder or 'lock ' + str(lock_path)})"
+                "; wait for it to end"
             ) from exc
+        handle.truncate(0)
+        handle.write(f"PID {os.getpid()}, started {_utcnow():%Y-%m-%d %H:%M:%S} UTC\n")
+        handle.flush()
         try:
             yield
         finally:
@@ -127,7 +168,8 @@ def _run_dbt(args: list[str], raw: RawInput, warehouse: Path, work_dir: Path) ->
         "--log-path",
         str(work_dir / "logs"),
     ]
-    env = dbt_env(raw.raw_dir, warehouse, raw.raw_format)
+    global _child
+    env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format)
     lines: list[str] = []
     with subprocess.Popen(
         cmd,
@@ -137,14 +179,43 @@ def _run_dbt(args: list[str], raw: RawInput, warehouse: Path, work_dir: Path) ->
         stderr=subprocess.STDOUT,
         text=True,
         bufsize=1,
+        preexec_fn=_die_with_parent,
     ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            lines.append(line)
-        code = proc.wait()
+        _child = proc
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                lines.append(line)
+            code = proc.wait()
+        finally:
+            _stop_child(proc)
+            _child = None
     sys.stdout.flush()
-    return code, "".join(lines)
+    output = "".join(lines)
+    if raw.read_dir is not None and raw.raw_dir is not None:  # name the user's folder
+        output = output.replace(str(raw.read_dir), str(raw.raw_dir))
+    return code, output
+
+
+def _die_with_parent() -> None:
+    """In the dbt child, before exec: the kernel kills it when the refresh dies, even by
+    `kill -9`, so no orphaned build keeps writing the work database (Linux)."""
+    # Not Linux: no prctl, and the interrupt handler alone stops the child.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _stop_child(proc: subprocess.Popen) -> None:
+    """Stop the dbt child if it still runs (the refresh was interrupted)."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _artifact(work_dir: Path, name: str) -> dict[str, Any] | None:
@@ -168,8 +239,41 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
+_LOCK_HELD = re.compile(
+    r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in '
+    r"(?P<exe>\S+) \(PID (?P<pid>\d+)\)"
+)
+
+
+def _process(pid: str) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return f"PID {pid}"
+    return f"PID {pid}: " + " ".join(raw.decode(errors="replace").split("\0")).strip()[:160]
+
+
+def _fault_lines(output: str) -> str | None:
+    """A fault of the machine rather than the data, said plainly: the work database held
+    by another process (a reader or another build), a full disk."""
+    held = _LOCK_HELD.search(output)
+    if held:
+        return (
+            f"the work database {held['path']} is open in another process "
+            f"({_process(held['pid'])}); a build needs it alone: close that reader or "
+            "wait for that build (BI tools read the serving file, never the work database)"
+        )
+    for line in output.splitlines():
+        if "No space left on device" in line or "disk is full" in line.lower():
+            return "the disk is full: " + _first_line(line)
+    return None
+
+
 def _error_lines(output: str) -> str:
     """The lines of dbt output that explain a failure with no run_results to read."""
+    fault = _fault_lines(output)
+    if fault:
+        return fault
     keep = [
         " ".join(line.split())
         for line in output.splitlines()
@@ -199,7 +303,9 @@ def _summarise_build(
             if status == "fail":
                 failures.append(f"test {name} failed ({result.get('failures')} failing rows)")
             else:
-                failures.append(f"{name}: {status}: {_first_line(result.get('message'))}")
+                message = result.get("message") or ""
+                reason = _fault_lines(message) or _first_line(message)
+                failures.append(f"{name}: {status}: {reason}")
     return counts, failures, sorted(warned)
 
 
@@ -364,6 +470,288 @@ def _built_models(results: dict[str, Any] | None) -> set[str]:
     }
 
 
+def _future_as_of_date(dbt_vars: dict[str, Any], clock: dt.datetime) -> str | None:
+    """Why an explicit as_of_date lies after anything the build may read, or None."""
+    try:
+        as_of = explicit_as_of_date(dbt_vars)
+        tolerance = int(dbt_vars.get("future_tolerance_days") or 0)
+    except (TypeError, ValueError):  # malformed: dbt's validators name it
+        return None
+    latest = clock.date() + dt.timedelta(days=tolerance + 1)
+    if as_of is None or as_of <= latest:
+        return None
+    return (
+        f"Invalid var 'as_of_date': {as_of} is after the clock ({clock.date()} UTC) and so "
+        "after any data the build may read (no valid timestamp lies more than "
+        f"future_tolerance_days = {tolerance} past the clock): give a date up to {latest}, or "
+        "leave it null for the day after the latest valid order"
+    )
+
+
+@dataclass
+class _Served:
+    """What the current release serves: its input and how many customers it values."""
+
+    release: str
+    raw_input: str | None
+    customers: int | None
+
+
+def _served(serve_dir: Path) -> _Served | None:
+    """The current release's input and customer count, read from its serving file
+    (read-only, as any BI reader), or None before the first publish."""
+    release = current_release(serve_dir)
+    if release is None:
+        return None
+    try:
+        with duckdb.connect(str(serving_file(serve_dir)), read_only=True) as con:
+            raw_input = con.execute("select raw_input from ops.release").fetchall()[0][0]
+            customers = con.execute(f"select count(*) from {CUSTOMER_MART}").fetchall()[0][0]
+    except (duckdb.Error, IndexError):
+        return _Served(release.name, None, None)
+    return _Served(release.name, raw_input, int(customers))
+
+
+def _check_same_source(raw: RawInput, served: _Served | None, new_source: bool) -> None:
+    """A serving folder serves one input: a refresh that reads another kind (demo or
+    files) or another folder or format stops, unless the user says so (--new-source)."""
+    if served is None or served.raw_input is None or new_source:
+        return
+    if served.raw_input != raw.describe():
+        raise StageFailed(
+            "input",
+            f"this serving folder publishes {served.raw_input} (release {served.release}) "
+            f"but this refresh reads {raw.describe()}; nothing was replaced. If the "
+            "input has really moved, run again with --new-source",
+        )
+
+
+def _customers_built(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return int(con.execute(f"select count(*) from {CUSTOMER_MART}").fetchall()[0][0])
+
+
+def _check_release_size(
+    customers: int, as_of: Any, served: _Served | None, max_drop: float
+) -> None:
+    """Never publish an empty release; a drop in valued customers past `max_drop` of the
+    current release needs the user's say (--max-customer-drop)."""
+    if customers == 0:
+        raise StageFailed(
+            "publish",
+            f"the build values no customer ({CUSTOMER_MART} is empty: is as_of_date "
+            f"{as_of} before every valid order?); an empty release is never published",
+        )
+    if served is None or not served.customers:
+        return
+    drop = 1 - customers / served.customers
+    if drop > max_drop:
+        raise StageFailed(
+            "publish",
+            f"the build values {customers:,} customers where the current release "
+            f"{served.release} values {served.customers:,} ({drop:.0%} fewer, more than "
+            f"--max-customer-drop {max_drop:.0%}); nothing was replaced. If the drop is "
+            "real, run again with --max-customer-drop 1",
+        )
+
+
+def _record(serve_dir: Path, row: dict[str, Any]) -> bool:
+    """Write the run's row; a history that cannot be written (a full disk, a read-only
+    folder) is said, never a reason to stop or to crash."""
+    try:
+        run_history.upsert(serve_dir, row)
+    except (OSError, run_history.HistoryError) as exc:
+        _say(f"warning: the run history could not be written: {exc}")
+        return False
+    return True
+
+
+@contextmanager
+def _literal_reader(raw: RawInput) -> Iterator[RawInput]:
+    """The input as readers should be given it: a folder whose name a reader would not
+    take literally (a glob, braces, quotes) is read through a plain-named link to it."""
+    if raw.raw_dir is None or not needs_alias(raw.raw_dir):
+        yield raw
+        return
+    holder = Path(tempfile.mkdtemp(prefix="crm-raw-"))
+    link = holder / "raw"
+    os.symlink(raw.raw_dir, link)
+    try:
+        yield raw.aliased(link)
+    finally:
+        link.unlink(missing_ok=True)
+        holder.rmdir()
+
+
+@dataclass
+class _Run:
+    """One refresh in progress: what it reads and writes, its history row, and the stage
+    it has reached (what an interrupt or an unexpected error is recorded against)."""
+
+    raw: RawInput
+    serve_dir: Path
+    warehouse: Path
+    dbt_vars: dict[str, Any]
+    started_at: dt.datetime
+    run_name: str
+    row: dict[str, Any]
+    options: dict[str, Any]
+    stage: str = "vars"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.serve_dir / ".work"
+
+    def dbt(self, args: list[str]) -> tuple[int, str]:
+        vars_arg = ["--vars", dumps_vars(self.dbt_vars)]
+        return _run_dbt([*args, *vars_arg], self.raw, self.warehouse, self.work_dir)
+
+    def stages(self) -> Path:
+        """Every stage in order; returns the published release, or raises StageFailed."""
+        from crm_value.expectations import BadRawFile, run_expectations  # GX imports slowly
+
+        row, raw, report_dir = self.row, self.raw, Path(self.row["report_dir"])
+        # 0. The vars: names the project knows, an as_of_date the data can reach, then
+        # every value checked by dbt's own validators (one rule, in the macros) before
+        # the door reads any of them.
+        _say("checking the vars")
+        problems = unknown_vars(self.options["overrides"])
+        future = _future_as_of_date(self.dbt_vars, self.started_at)
+        if problems or future:
+            raise StageFailed("vars", "; ".join([*problems, *([future] if future else [])]))
+        code, output = self.dbt(["run-operation", "crm_validate_vars"])
+        if code != 0:
+            raise StageFailed("vars", _error_lines(output))
+        try:
+            as_of = explicit_as_of_date(self.dbt_vars)
+        except ValueError as exc:
+            raise StageFailed("vars", f"Invalid var 'as_of_date': {exc}") from exc
+        row["as_of_date"] = as_of
+
+        # 1. The files and the expectations at the door.
+        self.stage = "input"
+        served = _served(self.serve_dir)
+        _check_same_source(raw, served, self.options["new_source"])
+        _say(f"1/4 expectations at the door on {raw.describe()}")
+        stage_start = time.perf_counter()
+        try:
+            door = run_expectations(raw, self.dbt_vars, self.started_at, report_dir)
+            stamps = _file_stamps(raw)
+        except BadRawFile as exc:
+            raise StageFailed("input", str(exc)) from exc
+        self.stage = "expectations"
+        row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
+        report = json.loads(door.json_path.read_text(encoding="utf-8"))
+        evaluated = sum(len(suite["expectations"]) for suite in report["suites"])
+        row.update({f"{e}_raw_rows": n for e, n in door.input_rows.items()})
+        row.update(
+            as_of_date=row["as_of_date"] or door.as_of_date,
+            expectations_evaluated=evaluated,
+            expectations_failed=len(door.failures),
+        )
+        file_warnings = [f"file: {line}" for line in door.warnings]
+        for line in file_warnings:
+            _say(f"    warning: {line}")
+        _say(f"    report: {door.html_path}")
+        if not door.success:
+            raise StageFailed("expectations", "; ".join(door.failures))
+        _say(f"    all {evaluated} expectations met")
+
+        # 2. Is the export itself recent?
+        self.stage = "freshness"
+        if raw.is_demo:
+            row["freshness"] = "skipped: the bundled demo seeds are not an export"
+        elif as_of is not None and as_of < self.started_at.date():
+            row["freshness"] = f"skipped: explicit past as_of_date {as_of}"
+        elif self.options["skip_freshness"]:
+            row["freshness"] = "skipped: --skip-freshness"
+        else:
+            _say("2/4 source freshness")
+            stage_start = time.perf_counter()
+            (self.work_dir / "target" / "sources.json").unlink(missing_ok=True)
+            self.dbt(["source", "freshness"])
+            sources = _artifact(self.work_dir, "sources.json")
+            if sources is None:
+                raise StageFailed("freshness", "dbt source freshness wrote no results")
+            shutil.copy(self.work_dir / "target" / "sources.json", report_dir / "sources.json")
+            row["freshness_seconds"] = round(time.perf_counter() - stage_start, 2)
+            errors, warnings = _freshness_verdict(sources)
+            if errors:
+                raise StageFailed("freshness", "; ".join(errors))
+            row["freshness"] = ("warn: " + "; ".join(warnings)) if warnings else "pass"
+        _say(f"2/4 freshness: {row['freshness']}")
+
+        # 3. Build and test everything in the work database.
+        self.stage = "build"
+        _say(f"3/4 dbt build into the work database {self.warehouse}")
+        stage_start = time.perf_counter()
+        for artifact in ("run_results.json", "manifest.json"):
+            (self.work_dir / "target" / artifact).unlink(missing_ok=True)
+        code, output = self.dbt(["build"])
+        row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
+        results = _artifact(self.work_dir, "run_results.json")
+        if results is not None:
+            shutil.copy(self.work_dir / "target" / "run_results.json", report_dir)
+        counts, failures, warned = _summarise_build(results)
+        row.update(
+            dbt_nodes_passed=counts["passed"],
+            dbt_nodes_warned=counts["warned"],
+            dbt_nodes_failed=counts["failed"],
+            warnings=", ".join([*filter(None, [row.get("warnings")]), *file_warnings, *warned])
+            or None,
+        )
+        facts = _work_db_facts(self.warehouse, results)
+        row.update(facts)
+        if row.get("clv_status"):
+            _say(f"    CLV: {row['clv_status']}")
+        if warned:
+            _say(f"    warnings: {', '.join(warned)}")
+        if code != 0:
+            raise StageFailed("build", "; ".join(failures) or _error_lines(output))
+        _check_all_nodes_ran(self.work_dir, results)
+        _check_same_input(door.input_rows, facts)
+        if _file_stamps(raw) != stamps:
+            raise StageFailed(
+                "input",
+                "a raw file changed while the refresh ran (the build may not have read "
+                "the files the expectations checked); run the refresh again",
+            )
+
+        # 4. Publish: one atomic switch, of a release that is not empty and has not lost
+        # more customers than the user allows.
+        self.stage = "publish"
+        _say("4/4 publish")
+        _check_release_size(
+            _customers_built(self.warehouse),
+            row["as_of_date"],
+            served,
+            self.options["max_customer_drop"],
+        )
+        stage_start = time.perf_counter()
+        meta = {key: row[key] for key in ("run_id", "as_of_date", "raw_input", "dbt_vars")}
+        try:
+            release, tables = publish(
+                self.warehouse, self.serve_dir, self.run_name, meta, _built_models(results)
+            )
+        except (OSError, duckdb.Error, RuntimeError) as exc:
+            raise StageFailed(
+                "publish", _fault_lines(str(exc)) or f"{type(exc).__name__}: {exc}"
+            ) from exc
+        self.stage = "tidy"
+        row["publish_seconds"] = round(time.perf_counter() - stage_start, 2)
+        row.update(outcome="passed", release_id=release.name, ended_at=_utcnow())
+        _record(self.serve_dir, row)
+        _say(
+            f"published release {release.name} ({len(tables)} tables, as_of_date "
+            f"{row['as_of_date']}): {serving_file(self.serve_dir)}"
+        )
+        try:
+            tidy_releases(self.serve_dir, self.options["keep_releases"])
+        except OSError as exc:  # published already; a leftover folder is no failure
+            _say(f"warning: old releases were not all removed: {exc}")
+        return release
+
+
 def refresh(
     raw: RawInput,
     serve_dir: Path,
@@ -371,16 +759,25 @@ def refresh(
     overrides: dict[str, Any] | None = None,
     skip_freshness: bool = False,
     keep_releases: int = 3,
+    new_source: bool = False,
+    max_customer_drop: float = 0.5,
 ) -> RefreshResult:
-    """Run one audited refresh; publish only if every stage passes."""
-    from crm_value.expectations import BadRawFile, run_expectations  # GX imports slowly
+    """Run one audited refresh; publish only if every stage passes.
 
+    A refresh that stops, is interrupted or meets an unexpected error records why in its
+    history row, says so in one line and leaves the published release as it was.
+    """
     serve_dir = serve_dir.resolve()
     warehouse = warehouse.resolve()
     serve_dir.mkdir(parents=True, exist_ok=True)
-    work_dir = serve_dir / ".work"
-    work_dir.mkdir(exist_ok=True)
-    dbt_vars = project_vars(overrides)
+    (serve_dir / ".work").mkdir(exist_ok=True)
+    options = {
+        "overrides": overrides or {},
+        "skip_freshness": skip_freshness,
+        "keep_releases": keep_releases,
+        "new_source": new_source,
+        "max_customer_drop": max_customer_drop,
+    }
 
     with _lock(serve_dir):
         started_at = _utcnow()
@@ -388,11 +785,16 @@ def refresh(
         run_name = f"{started_at:%Y%m%dT%H%M%S}Z-{run_id[:8]}"
         report_dir = serve_dir / "runs" / run_name
         report_dir.mkdir(parents=True)
+        damaged = run_history.set_aside_if_damaged(serve_dir)
+        if damaged:
+            _say(f"warning: {damaged}")
         before = current_release(serve_dir)
         for crashed, outcome in run_history.mark_crashed(
             serve_dir, started_at, before.name if before else None
         ).items():
             _say(f"an earlier refresh ({crashed}) died without finishing; marked {outcome}")
+        for leftover in clear_leftovers(serve_dir):
+            _say(f"removed {leftover}, left by a refresh that died while publishing")
         row: dict[str, Any] = {
             "run_id": run_id,
             "started_at": started_at,
@@ -400,136 +802,18 @@ def refresh(
             "raw_input": raw.describe(),
             "dbt_vars": dumps_vars(overrides or {}),
             "report_dir": str(report_dir),
+            "warnings": f"run history set aside: {damaged}" if damaged else None,
         }
-        run_history.upsert(serve_dir, row)
+        _record(serve_dir, row)
         result = RefreshResult(run_id, "running", report_dir=report_dir, row=row)
-        switched = False
+        run = _Run(
+            raw, serve_dir, warehouse, project_vars(overrides), started_at, run_name, row, options
+        )
         try:
-            # 0. The vars, checked by dbt's own validators (one rule, in the macros) before
-            # the door reads any of them.
-            _say("checking the vars")
-            vars_arg = ["--vars", dumps_vars(dbt_vars)]
-            code, output = _run_dbt(
-                ["run-operation", "crm_validate_vars", *vars_arg], raw, warehouse, work_dir
-            )
-            if code != 0:
-                raise StageFailed("vars", _error_lines(output))
-            try:
-                as_of = explicit_as_of_date(dbt_vars)
-            except ValueError as exc:
-                raise StageFailed("vars", f"Invalid var 'as_of_date': {exc}") from exc
-            row["as_of_date"] = as_of
-
-            # 1. The files and the expectations at the door.
-            _say(f"1/4 expectations at the door on {raw.describe()}")
-            stage_start = time.perf_counter()
-            try:
-                door = run_expectations(raw, dbt_vars, started_at, report_dir)
-                stamps = _file_stamps(raw)
-            except BadRawFile as exc:
-                raise StageFailed("input", str(exc)) from exc
-            row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
-            report = json.loads(door.json_path.read_text(encoding="utf-8"))
-            evaluated = sum(len(suite["expectations"]) for suite in report["suites"])
-            row.update({f"{e}_raw_rows": n for e, n in door.input_rows.items()})
-            row.update(
-                as_of_date=row["as_of_date"] or door.as_of_date,
-                expectations_evaluated=evaluated,
-                expectations_failed=len(door.failures),
-            )
-            _say(f"    report: {door.html_path}")
-            if not door.success:
-                raise StageFailed("expectations", "; ".join(door.failures))
-            _say(f"    all {evaluated} expectations met")
-
-            # 2. Is the export itself recent?
-            if raw.is_demo:
-                row["freshness"] = "skipped: the bundled demo seeds are not an export"
-            elif as_of is not None and as_of < started_at.date():
-                row["freshness"] = f"skipped: explicit past as_of_date {as_of}"
-            elif skip_freshness:
-                row["freshness"] = "skipped: --skip-freshness"
-            else:
-                _say("2/4 source freshness")
-                stage_start = time.perf_counter()
-                (work_dir / "target" / "sources.json").unlink(missing_ok=True)
-                _run_dbt(["source", "freshness", *vars_arg], raw, warehouse, work_dir)
-                sources = _artifact(work_dir, "sources.json")
-                if sources is None:
-                    raise StageFailed("freshness", "dbt source freshness wrote no results")
-                shutil.copy(work_dir / "target" / "sources.json", report_dir / "sources.json")
-                row["freshness_seconds"] = round(time.perf_counter() - stage_start, 2)
-                errors, warnings = _freshness_verdict(sources)
-                if errors:
-                    raise StageFailed("freshness", "; ".join(errors))
-                row["freshness"] = ("warn: " + "; ".join(warnings)) if warnings else "pass"
-            _say(f"2/4 freshness: {row['freshness']}")
-
-            # 3. Build and test everything in the work database.
-            _say(f"3/4 dbt build into the work database {warehouse}")
-            stage_start = time.perf_counter()
-            for artifact in ("run_results.json", "manifest.json"):
-                (work_dir / "target" / artifact).unlink(missing_ok=True)
-            code, output = _run_dbt(["build", *vars_arg], raw, warehouse, work_dir)
-            row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
-            results = _artifact(work_dir, "run_results.json")
-            if results is not None:
-                shutil.copy(work_dir / "target" / "run_results.json", report_dir)
-            counts, failures, warned = _summarise_build(results)
-            row.update(
-                dbt_nodes_passed=counts["passed"],
-                dbt_nodes_warned=counts["warned"],
-                dbt_nodes_failed=counts["failed"],
-                warnings=", ".join(warned) or None,
-            )
-            facts = _work_db_facts(warehouse, results)
-            row.update(facts)
-            if row.get("clv_status"):
-                _say(f"    CLV: {row['clv_status']}")
-            if warned:
-                _say(f"    warnings: {row['warnings']}")
-            if code != 0:
-                raise StageFailed("build", "; ".join(failures) or _error_lines(output))
-            _check_all_nodes_ran(work_dir, results)
-            _check_same_input(door.input_rows, facts)
-            if _file_stamps(raw) != stamps:
-                raise StageFailed(
-                    "input",
-                    "a raw file changed while the refresh ran (the build may not have read "
-                    "the files the expectations checked); run the refresh again",
-                )
-
-            # 4. Publish: one atomic switch.
-            _say("4/4 publish")
-            stage_start = time.perf_counter()
-            try:
-                release, tables = publish(
-                    warehouse,
-                    serve_dir,
-                    run_name,
-                    {
-                        "run_id": run_id,
-                        "as_of_date": row["as_of_date"],
-                        "raw_input": row["raw_input"],
-                        "dbt_vars": row["dbt_vars"],
-                    },
-                    _built_models(results),
-                )
-            except (OSError, duckdb.Error, RuntimeError) as exc:
-                raise StageFailed("publish", f"{type(exc).__name__}: {exc}") from exc
-            switched = True
-            row["publish_seconds"] = round(time.perf_counter() - stage_start, 2)
-            row.update(outcome="passed", release_id=release.name, ended_at=_utcnow())
-            run_history.upsert(serve_dir, row)
-            result.outcome, result.release = "passed", release
-            _say(
-                f"published release {release.name} ({len(tables)} tables, as_of_date "
-                f"{row['as_of_date']}): {serving_file(serve_dir)}"
-            )
-            try:
-                tidy_releases(serve_dir, keep_releases)
-            except OSError as exc:  # published already; a leftover folder is no failure
-                _say(f"warning: old releases were not all removed: {exc}")
+            with _literal_reader(raw) as reader:
+                run.raw = reader
+                result.release = run.stages()
+            result.outcome = "passed"
         except StageFailed as exc:
             row.update(
                 outcome="failed",
@@ -537,7 +821,7 @@ def refresh(
                 failure_reason=exc.reason,
                 ended_at=_utcnow(),
             )
-            run_history.upsert(serve_dir, row)
+            _record(serve_dir, row)
             result.outcome, result.failed_stage, result.failure_reason = (
                 "failed",
                 exc.stage,
@@ -546,18 +830,59 @@ def refresh(
             kept = before.name if before else "none published yet"
             _say(f"FAILED at stage '{exc.stage}': {exc.reason}")
             _say(f"the published marts are unchanged (current release: {kept})")
-        except BaseException as exc:  # an unexpected error or an interrupt: record it, re-raise
-            if switched:
-                row.update(outcome="passed", release_id=run_name)
-            else:
-                row.update(outcome="failed", failed_stage="internal")
-            row.update(failure_reason=f"{type(exc).__name__}: {exc}", ended_at=_utcnow())
-            run_history.upsert(serve_dir, row)
-            raise
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through Interrupted
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            reason = f"interrupted by {signal.Signals(signum).name} during stage '{run.stage}'"
+            _settle_unexpected(run, before, result, reason)
+            result.outcome, result.signum = "interrupted", signum
+            _say(f"INTERRUPTED: {row['failure_reason']}")
+        except Exception as exc:  # a bug or an unforeseen fault: a line, not a traceback
+            trace = report_dir / "traceback.txt"
+            with contextlib.suppress(OSError):
+                trace.write_text(traceback.format_exc(), encoding="utf-8")
+            reason = f"{type(exc).__name__}: {_first_line(str(exc))} (traceback: {trace})"
+            _settle_unexpected(run, before, result, reason)
+            _say(f"FAILED at stage '{result.failed_stage or run.stage}': {reason}")
         finally:
-            _prune_reports(serve_dir / "runs")
+            with contextlib.suppress(OSError):
+                _prune_reports(serve_dir / "runs")
         result.row = row
         return result
+
+
+def _settle_unexpected(run: _Run, before: Path | None, result: RefreshResult, reason: str) -> None:
+    """Record a run that an interrupt or an unexpected error ended: published when its
+    switch had happened, else failed at the stage it had reached."""
+    if current_release(run.serve_dir) not in (None, before):
+        run.row.update(outcome="passed", release_id=run.run_name, failure_reason=reason)
+        result.outcome = "passed"
+    else:
+        run.row.update(
+            outcome="failed",
+            failed_stage=run.stage,
+            failure_reason=f"{reason}; nothing was published",
+        )
+        result.outcome, result.failed_stage = "failed", run.stage
+    result.failure_reason = run.row["failure_reason"]
+    run.row["ended_at"] = _utcnow()
+    _record(run.serve_dir, run.row)
+
+
+def _work_database_problem(warehouse: Path, serve_dir: Path) -> str | None:
+    """Why `warehouse` cannot be the work database of `serve_dir`, or None."""
+    work, serve = warehouse.resolve(), serve_dir.resolve()
+    if work.is_relative_to(serve):
+        return (
+            f"the work database {warehouse} lies inside the serving folder {serve_dir}: "
+            "a build writes its every table there, and a published release must only "
+            "ever be replaced by a switch; give it a path outside the serving folder"
+        )
+    if any(char in str(work) for char in "'\"") or not str(work).isprintable():
+        return (
+            f"the work database path {str(warehouse)!r} holds a quote or a control "
+            "character, which dbt-duckdb cannot attach; rename it"
+        )
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -577,6 +902,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vars", help="dbt vars as YAML or JSON, as `dbt build --vars`")
     parser.add_argument("--skip-freshness", action="store_true", help="do not check freshness")
     parser.add_argument("--keep-releases", type=int, default=3, help="releases kept (>= 1)")
+    parser.add_argument(
+        "--new-source",
+        action="store_true",
+        help="publish although the input (demo or files, folder, format) differs from the "
+        "current release's",
+    )
+    parser.add_argument(
+        "--max-customer-drop",
+        type=float,
+        default=0.5,
+        help="largest share (0..1) of the current release's valued customers a new release "
+        "may lose (default 0.5; 1 allows any drop)",
+    )
     args = parser.parse_args(argv)
     try:
         raw = RawInput.from_env(args.raw_dir, args.format)
@@ -585,15 +923,46 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     if args.keep_releases < 1:
         parser.error("--keep-releases must be at least 1")
+    if not 0 <= args.max_customer_drop <= 1:
+        parser.error("--max-customer-drop must be between 0 and 1")
+    for name in ("CRM_SERVE_DIR", "CRM_WAREHOUSE_PATH"):
+        if name in os.environ and not os.environ[name].strip():
+            parser.error(f"{name} is set but empty: unset it for the default, or set a path")
     serve_dir = args.serve_dir or Path(os.environ.get("CRM_SERVE_DIR") or DEFAULT_SERVE_DIR)
     warehouse = args.warehouse or Path(os.environ.get("CRM_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE)
+    problem = _work_database_problem(warehouse, serve_dir)
+    if problem:
+        parser.error(problem)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         result = refresh(
-            raw, serve_dir, warehouse, overrides, args.skip_freshness, args.keep_releases
+            raw,
+            serve_dir,
+            warehouse,
+            overrides,
+            args.skip_freshness,
+            args.keep_releases,
+            args.new_source,
+            args.max_customer_drop,
         )
     except RefreshBusy as exc:
         print(f"[refresh] {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:  # the serving folder itself cannot be written
+        print(
+            f"[refresh] FAILED: the serving folder {serve_dir} cannot be written "
+            f"({exc.strerror or exc}: {exc.filename or serve_dir}); nothing was published "
+            "and no run could be recorded",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:  # before a run began: nothing to record
+        print("[refresh] INTERRUPTED before the run began; nothing was done", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if result.outcome == "interrupted":
+        return INTERRUPT_CODES.get(result.signum or signal.SIGINT, 130)
     return 0 if result.outcome == "passed" else 1
 
 

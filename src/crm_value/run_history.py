@@ -60,16 +60,44 @@ CRASHED_REASON = (
 )
 
 
+class HistoryError(RuntimeError):
+    """The run history file cannot be read (damaged) or written."""
+
+
 def history_path(serve_dir: Path) -> Path:
     return serve_dir / FILE_NAME
 
 
 def read_rows(serve_dir: Path) -> list[dict[str, Any]]:
-    """Every row so far, oldest first (empty before the first refresh)."""
+    """Every row so far, oldest first (empty before the first refresh). A file that
+    cannot be read is set aside first (see set_aside_if_damaged)."""
+    set_aside_if_damaged(serve_dir)
     path = history_path(serve_dir)
     if not path.exists():
         return []
     return pq.read_table(path, schema=SCHEMA).to_pylist()
+
+
+def set_aside_if_damaged(serve_dir: Path) -> str | None:
+    """A history file that cannot be read (cut short, overwritten) must not block every
+    later refresh: it is kept under a new name, `run_history.damaged-<time>.parquet`, and
+    a new history starts. Returns what was done, or None when the file is sound. The
+    serving files' view ops.run_history reads the new file."""
+    path = history_path(serve_dir)
+    if not path.exists():
+        return None
+    try:
+        pq.read_table(path, schema=SCHEMA)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = path.with_name(f"run_history.damaged-{stamp}.parquet")
+        os.replace(path, aside)
+        reason = " ".join(str(exc).split())[:200]
+        return (
+            f"the run history {path} could not be read ({type(exc).__name__}: {reason}); "
+            f"it is kept as {aside.name} and a new history starts with this run"
+        )
+    return None
 
 
 def _write_rows(serve_dir: Path, rows: list[dict[str, Any]]) -> None:
@@ -78,10 +106,14 @@ def _write_rows(serve_dir: Path, rows: list[dict[str, Any]]) -> None:
     table = pa.Table.from_pylist(
         [{name: row.get(name) for name in SCHEMA.names} for row in rows], schema=SCHEMA
     )
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except (OSError, pa.ArrowException) as exc:
+        tmp.unlink(missing_ok=True)
+        raise HistoryError(f"{path}: {' '.join(str(exc).split())[:200]}") from exc
 
 
 def mark_crashed(serve_dir: Path, now: dt.datetime, current: str | None) -> dict[str, str]:

@@ -9,6 +9,7 @@ when it compiles; this module only reads them.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 from dataclasses import dataclass
@@ -31,13 +32,36 @@ def project_vars(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def parse_vars(text: str | None) -> dict[str, Any]:
-    """Parse a `--vars` argument as dbt does (YAML, so JSON works too)."""
+    """Parse a `--vars` argument as dbt does (YAML, so JSON works too); a text that is
+    not a YAML mapping is a ValueError with a one-line reason."""
     if not text:
         return {}
-    value = yaml.safe_load(text)
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ValueError(f"--vars is not valid YAML{where}: {problem} (in {text!r})") from exc
     if not isinstance(value, dict):
-        raise ValueError(f"--vars must be a mapping, got {text!r}")
+        raise ValueError(
+            f"--vars must be a mapping such as '{{as_of_date: 2025-07-01}}', got {text!r}"
+        )
     return value
+
+
+def unknown_vars(overrides: dict[str, Any]) -> list[str]:
+    """A line for each var in `overrides` the project does not define, with the closest
+    name it does: a misspelt var must not run silently with the default."""
+    known = sorted(project_vars())
+    lines = []
+    for name in overrides:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else " (see the README's var table)"
+        lines.append(f"Unknown var '{name}'{hint}")
+    return lines
 
 
 def max_rejected_share(dbt_vars: dict[str, Any], entity: str) -> float:
@@ -57,20 +81,50 @@ def explicit_as_of_date(dbt_vars: dict[str, Any]) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+# Characters a reader would take for something other than themselves: DuckDB expands
+# `*`, `?` and `[...]` in a path (it has no escape for them), dbt-duckdb formats `{...}`
+# and SQL quotes `'`. A folder holding any of them is read through an alias (read_dir).
+_NOT_LITERAL = set("*?[]{}'\"\\")
+
+
+def needs_alias(path: Path) -> bool:
+    """Whether a reader would not take `path` literally."""
+    return any(char in _NOT_LITERAL or not char.isprintable() for char in str(path))
+
+
 @dataclass(frozen=True)
 class RawInput:
-    """Where the raw files are: a folder and a format. The demo seeds are CSV files."""
+    """Where the raw files are: a folder and a format. The demo seeds are CSV files.
+
+    `read_dir`, when set, is an alias of `raw_dir` (a symbolic link with a plain name)
+    that readers are given instead: every message still names `raw_dir`.
+    """
 
     raw_dir: Path | None
     raw_format: str = "csv"
+    read_dir: Path | None = None
 
     @classmethod
     def from_env(cls, raw_dir: str | None = None, raw_format: str | None = None) -> RawInput:
-        raw = raw_dir if raw_dir is not None else os.environ.get("CRM_RAW_DIR", "").strip()
-        fmt = (raw_format or os.environ.get("CRM_RAW_FORMAT", "csv")).strip().lower()
+        """The input an argument or, without one, CRM_RAW_DIR names: unset means the
+        demo; set but empty (a scheduler that lost its value) is an error, not the demo."""
+        if raw_dir is not None:
+            raw, origin = raw_dir, "--raw-dir"
+        else:
+            raw, origin = os.environ.get("CRM_RAW_DIR"), "CRM_RAW_DIR"
+        if raw is not None and not raw.strip():
+            raise ValueError(
+                f"{origin} is set but empty: unset it to build the bundled demo, or set it "
+                "to the folder of the export"
+            )
+        fmt = (raw_format or os.environ.get("CRM_RAW_FORMAT") or "csv").strip().lower()
         if fmt not in {"csv", "parquet"}:
             raise ValueError(f"CRM_RAW_FORMAT must be 'csv' or 'parquet', got {fmt!r}")
-        return cls(Path(raw).resolve() if raw else None, fmt)
+        return cls(Path(raw).resolve() if raw is not None else None, fmt)
+
+    def aliased(self, read_dir: Path) -> RawInput:
+        """The same input, read through `read_dir` (a link to raw_dir)."""
+        return RawInput(self.raw_dir, self.raw_format, read_dir)
 
     @property
     def is_demo(self) -> bool:
@@ -86,11 +140,16 @@ class RawInput:
         return "csv" if self.is_demo else self.raw_format
 
     def path(self, entity: str) -> Path:
+        """The entity's file, as messages name it."""
         return self.folder / f"{entity}.{self.file_format}"
+
+    def read_path(self, entity: str) -> Path:
+        """The entity's file, as readers are given it (through the alias, if any)."""
+        return (self.read_dir or self.folder) / f"{entity}.{self.file_format}"
 
     def reader_sql(self, entity: str) -> str:
         """DuckDB's reader for one entity, with the options the dbt source uses."""
-        path = str(self.path(entity)).replace("'", "''")
+        path = str(self.read_path(entity)).replace("'", "''")
         if self.file_format == "parquet":
             return f"read_parquet('{path}')"
         return (

@@ -113,7 +113,15 @@ def copy_of(published, tmp_path) -> tuple[RawFolder, Path]:
     shutil.copytree(CLEAN, raw.path)
     serve = tmp_path / "serve"
     shutil.copytree(published, serve, symlinks=True, ignore=shutil.ignore_patterns(".work"))
+    adopt(serve, raw.path)
     return raw, serve
+
+
+def adopt(serve: Path, raw_dir: Path, raw_format: str = "csv") -> None:
+    """Make a copied serving folder's current release say it was published from
+    `raw_dir`: the copy then serves that folder, as if it had always read it."""
+    with duckdb.connect(str(serving_file(serve))) as con:
+        con.execute("update ops.release set raw_input = ?", [f"{raw_dir.resolve()} ({raw_format})"])
 
 
 def test_a_clean_refresh_publishes_the_marts_and_records_the_run(published):

@@ -1,0 +1,13 @@
+{#- Whether a text expression holds a C0 control character other than tab, line feed or carriage return, or DEL. -#}
+{% macro crm_has_control_character(expression) %}
+    {{- return(adapter.dispatch('crm_has_control_character', 'crm_value')(expression)) -}}
+{% endmacro %}
+
+{% macro default__crm_has_control_character(expression) %}
+    {{- return("regexp_matches(" ~ expression ~ ", '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]')") -}}
+{% endmacro %}
+
+{#- The earliest date a raw date or timestamp may hold (var min_plausible_date), as a SQL date literal. -#}
+{% macro crm_min_plausible_date() %}
+    {{- return("cast('" ~ var('min_plausible_date') ~ "' as date)") -}}
+{% endmacro %}

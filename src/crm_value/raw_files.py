@@ -1,0 +1,256 @@
+"""The raw-file checks, written once: what makes a raw file unusable, and what deserves a
+warning. dbt runs them before any model (the macro `crm_check_raw_files`, through the
+project's dbt-duckdb plugin) and the refresh's door runs them before its expectations.
+
+`inspect_files` takes every entity's file at once, so a rule across files (the customer
+ids of orders typed unlike those of customers) lives here too. It never raises: it
+returns the problems (each naming the file and the column), the warnings, and per file
+its row count and the contract columns it holds, by the header each was read from.
+
+Paths are taken literally. Nothing here expands a pattern: a folder named `export[1]` or
+`raw_{date}` is that folder and no other.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import errno
+import os
+import re
+from typing import Any
+
+import duckdb
+
+_MAX_PART_CHARS = 160
+_NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\b|\[\d*\]$")
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT"}
+_INTEGER_TYPES |= {"USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+# Types that hold money to the cent: a 32-bit float does not (16777217.03 reads 16777218).
+_INEXACT_MONEY_TYPES = {"FLOAT", "REAL", "FLOAT4"}
+
+
+def _short(text: str) -> str:
+    """One line of an engine's message, with any long run of characters (a 3 MiB field
+    quoted back) cut, so the reason around it survives."""
+    text = " ".join(text.split())
+
+    def cut(match: re.Match[str]) -> str:
+        value = match.group(0)
+        return f"{value[:40]}...({len(value):,} characters)"
+
+    return re.sub(r"\S{" + str(_MAX_PART_CHARS) + ",}", cut, text)
+
+
+def _engine_reason(message: str) -> str:
+    """The lines of a DuckDB error that say what went wrong, without the quoted rows and
+    the generic list of fixes."""
+    keep = []
+    for line in message.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("*", "Possible fixes", "LINE ", "^")):
+            continue
+        if stripped.startswith(("The search space", "Delimiter Candidates", "Quote/Escape")):
+            continue
+        if stripped.startswith(("Comment Candidates", "Encoding:", "Original Line")):
+            break
+        keep.append(_short(stripped))
+    return " ".join(keep[:3])[:600]
+
+
+def csv_diagnosis(path: str) -> str | None:
+    """Where and why a CSV file breaks the contract (UTF-8, a BOM allowed, comma, double
+    quotes), in words, or None when this reader finds nothing: a line that is not UTF-8,
+    a record with more or fewer fields than the header, a quote that is never closed.
+    Line numbers are physical lines of the file, the first being the header."""
+    start = 1
+    csv.field_size_limit(2**31 - 1)  # DuckDB reads fields of any size: so does this
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=",", quotechar='"', strict=True)
+            header: list[str] | None = None
+            for fields in reader:
+                if header is None:
+                    header = fields
+                elif fields and len(fields) != len(header):
+                    return (
+                        f"line {start:,} has {len(fields)} fields where the header (line 1) "
+                        f"has {len(header)}"
+                    )
+                start = reader.line_num + 1
+    except UnicodeDecodeError as exc:
+        return f"it is not UTF-8: byte 0x{exc.object[exc.start]:02x} cannot be decoded"
+    except csv.Error as exc:
+        if "end of data" in str(exc) or "EOF" in str(exc):
+            return f"the quote opened on line {start:,} is never closed"
+        return f"line {start:,} is not valid CSV ({exc})"
+    return None
+
+
+def csv_header(path: str) -> list[str]:
+    """The header row of a CSV file, as written (empty for an empty file)."""
+    csv.field_size_limit(2**31 - 1)
+    with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
+        for fields in csv.reader(handle, delimiter=",", quotechar='"'):
+            return fields
+    return []
+
+
+def _parquet_header(path: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _header_problems(path: str, file_format: str) -> list[str]:
+    """A header naming a column twice (trimmed and case-folded): DuckDB would rename one
+    (`amount_1`) and read the other, silently."""
+    try:
+        header = csv_header(path) if file_format == "csv" else _parquet_header(path)
+    except Exception:  # a damaged file: DuckDB's reader names the problem
+        return []
+    problems = []
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if _key(name) in seen:
+            problems.append(
+                f"has column '{name.strip()}' twice (columns {seen[_key(name)]} and "
+                f"{position}, compared trimmed and case-folded): which one holds the data "
+                "is ambiguous"
+            )
+        else:
+            seen[_key(name)] = position
+    return problems
+
+
+def _file_state(path: str) -> str | None:
+    """Why `path` is not a readable regular file, or None when it is."""
+    try:
+        if os.path.isdir(path):
+            return "is a directory, not a file"
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops (it never reaches a file)"
+        if exc.errno == errno.ENOENT:
+            if os.path.islink(path):
+                return f"is a symbolic link to {os.readlink(path)!r}, which does not exist"
+            return "is missing"
+        return f"cannot be opened: {exc.strerror}"
+    if not os.path.isfile(path):
+        return "is not a regular file"
+    if not os.access(path, os.R_OK):
+        return "cannot be opened: permission denied"
+    return None
+
+
+def _key(name: str) -> str:
+    """How a header is matched to the contract: trimmed and case-folded."""
+    return name.strip().casefold()
+
+
+def _loose(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", _key(name))
+
+
+def _inspect_one(
+    entity: str, path: str, reader: str, spec: dict[str, Any], file_format: str
+) -> dict:
+    """One file's verdict: {problems, warnings, rows, columns: {contract name: header},
+    types: {contract name: type}}."""
+    verdict: dict[str, Any] = {"problems": [], "warnings": [], "rows": 0, "columns": {}}
+    verdict["types"] = {}
+    state = _file_state(path)
+    if state is not None:
+        verdict["problems"].append(state)
+        return verdict
+    if os.path.getsize(path) == 0:  # no header at all: every column is missing
+        described: list[tuple] = []
+        counted = [(0,)]
+    else:
+        header_problem = _header_problems(path, file_format)
+        if header_problem:
+            verdict["problems"].extend(header_problem)
+        con = duckdb.connect()
+        try:
+            described = con.execute(f"describe select * from {reader}").fetchall()
+            counted = con.execute(f"select count(*) from {reader}").fetchall()
+        except duckdb.Error as exc:
+            reason = csv_diagnosis(path) if file_format == "csv" else None
+            engine = _engine_reason(str(exc))
+            because = f"{reason} (DuckDB: {engine})" if reason else engine
+            verdict["problems"].append(f"cannot be read: {because}")
+            return verdict
+        finally:
+            con.close()
+    verdict["rows"] = int(counted[0][0])
+    found = {_key(name): (name, str(col_type).upper()) for name, col_type, *_ in described}
+    contract = {column["name"]: column for column in spec["columns"]}
+    for name, column in contract.items():
+        if name not in found:
+            if column["required"]:
+                verdict["problems"].append(f"lacks required column '{name}'")
+            continue
+        header_name, col_type = found[name]
+        verdict["columns"][name] = header_name
+        verdict["types"][name] = col_type
+        if _NESTED_TYPE.search(col_type):
+            verdict["problems"].append(
+                f"column '{name}' is {col_type}: a nested value has no single text form; "
+                "export it flat (text, number or timestamp)"
+            )
+        elif column["type"] == "decimal" and col_type in _INEXACT_MONEY_TYPES:
+            verdict["problems"].append(
+                f"column '{name}' is {col_type} (a 32-bit float): it cannot hold amounts to "
+                "the cent (16777217.03 reads 16777218); export it as DECIMAL, DOUBLE or text"
+            )
+    if spec["requires_rows"] and verdict["rows"] == 0:
+        verdict["problems"].append(f"holds no rows; {entity} must not be empty")
+    missing = [n for n, c in contract.items() if not c["required"] and n not in found]
+    for key, (header_name, _) in found.items():
+        if key in contract:
+            continue
+        close = [n for n in missing if _loose(n) == _loose(key)]
+        close = close or difflib.get_close_matches(key, missing, n=1, cutoff=0.75)
+        if close:
+            verdict["warnings"].append(
+                f"has column '{header_name}' but no '{close[0]}': '{header_name}' is not a "
+                f"contract column and is ignored, so {close[0]} reads as null; did you "
+                f"mean '{close[0]}'?"
+            )
+    return verdict
+
+
+def _type_family(col_type: str) -> str:
+    if col_type in _INTEGER_TYPES or col_type.startswith("DECIMAL"):
+        return "number"
+    return "text" if col_type in {"VARCHAR", "TEXT", "STRING"} else col_type
+
+
+def inspect_files(request: dict[str, dict[str, Any]], file_format: str) -> dict[str, Any]:
+    """Check every entity's raw file: `request` maps an entity to {path, reader, spec,
+    label}; `label` is the path to name in messages. Returns {problems, warnings, files}."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    files: dict[str, Any] = {}
+    for entity, item in request.items():
+        verdict = _inspect_one(entity, item["path"], item["reader"], item["spec"], file_format)
+        label = f"raw file {item.get('label') or item['path']} (entity {entity})"
+        problems.extend(f"{label} {problem}" for problem in verdict["problems"])
+        warnings.extend(f"{label} {warning}" for warning in verdict["warnings"])
+        files[entity] = {k: verdict[k] for k in ("rows", "columns", "types")}
+    id_types = {
+        entity: files[entity]["types"]["customer_id"]
+        for entity in request
+        if "customer_id" in files[entity]["types"]
+    }
+    reference = id_types.get("customers")
+    for entity, col_type in id_types.items():
+        if reference and _type_family(col_type) != _type_family(reference):
+            label = f"raw file {request[entity].get('label') or request[entity]['path']}"
+            problems.append(
+                f"{label} (entity {entity}) column 'customer_id' is {col_type} but the "
+                f"customers file's is {reference}: ids are matched as text, so '00042' and "
+                "42 never meet; export customer_id with one type in every file"
+            )
+    return {"problems": problems, "warnings": warnings, "files": files}
