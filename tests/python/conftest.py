@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -135,3 +137,100 @@ def cdnow_lines(tmp_path_factory) -> list[str]:
     (wheel,) = folder.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
         return archive.read(CDNOW_MEMBER).decode("ascii").splitlines()
+
+
+# --- `crm-value refresh` as a user runs it, on a serving folder published once per worker
+
+CRM_VALUE = Path(sys.executable).with_name("crm-value")
+AS_OF = {"as_of_date": "2025-07-01"}  # explicit and past: freshness is skipped
+
+
+@dataclass
+class Refresh:
+    returncode: int
+    output: str
+
+
+def refresh_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    return env
+
+
+def refresh_args(
+    raw_dir: Path | None, serve: Path, dbt_vars: dict | None, *extra: str
+) -> list[str]:
+    args = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
+    args += ["--warehouse", str(serve.parent / "work.duckdb")]
+    if raw_dir is not None:
+        args += ["--raw-dir", str(raw_dir)]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    return args + list(extra)
+
+
+def run_refresh(
+    raw_dir: Path | None,
+    serve: Path,
+    dbt_vars: dict | None = None,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> Refresh:
+    """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
+    proc = subprocess.run(
+        refresh_args(raw_dir, serve, dbt_vars, *extra),
+        cwd=PROJECT_DIR,
+        env={**refresh_env(), **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Refresh(proc.returncode, proc.stdout + proc.stderr)
+
+
+def serving_file(serve: Path) -> Path:
+    return serve / "current" / "crm_value.duckdb"
+
+
+def fingerprint(serve: Path) -> dict[str, str]:
+    """What a reader of the serving folder sees: where `current` points, and the bytes of
+    every published file (the DuckDB file and each Parquet export)."""
+    prints = {"current": os.readlink(serve / "current")}
+    for path in sorted((serve / "releases").rglob("*")):
+        if path.is_file():
+            prints[str(path.relative_to(serve))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return prints
+
+
+def history(serve: Path) -> list[dict]:
+    return pq.read_table(serve / "run_history.parquet").to_pylist()
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Path:
+    """A serving folder holding one release, refreshed from the clean fixture."""
+    root = tmp_path_factory.mktemp("published")
+    raw = root / "raw"
+    shutil.copytree(CLEAN, raw)
+    serve = root / "serve"
+    run = run_refresh(raw, serve, AS_OF)
+    assert run.returncode == 0, run.output[-4000:]
+    return serve
+
+
+@pytest.fixture
+def copy_of(published, tmp_path) -> tuple[RawFolder, Path]:
+    """A raw folder to break and a copy of the published serving folder to refresh into."""
+    raw = RawFolder(tmp_path / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    serve = tmp_path / "serve"
+    shutil.copytree(published, serve, symlinks=True, ignore=shutil.ignore_patterns(".work"))
+    adopt(serve, raw.path)
+    return raw, serve
+
+
+def adopt(serve: Path, raw_dir: Path, raw_format: str = "csv") -> None:
+    """Make a copied serving folder's current release say it was published from
+    `raw_dir`: the copy then serves that folder, as if it had always read it."""
+    with duckdb.connect(str(serving_file(serve))) as con:
+        con.execute("update ops.release set raw_input = ?", [f"{raw_dir.resolve()} ({raw_format})"])

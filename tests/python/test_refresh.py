@@ -10,118 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import CLEAN, PROJECT_DIR, RawFolder
+from conftest import (
+    AS_OF,
+    CLEAN,
+    CRM_VALUE,
+    PROJECT_DIR,
+    RawFolder,
+    fingerprint,
+    history,
+    refresh_args,
+    refresh_env,
+    run_refresh,
+    serving_file,
+)
 from test_raw_rows import ORDER
-
-CRM_VALUE = Path(sys.executable).with_name("crm-value")
-AS_OF = {"as_of_date": "2025-07-01"}  # explicit and past: freshness is skipped
-
-
-@dataclass
-class Refresh:
-    returncode: int
-    output: str
-
-
-def refresh_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
-    return env
-
-
-def refresh_args(
-    raw_dir: Path | None, serve: Path, dbt_vars: dict | None, *extra: str
-) -> list[str]:
-    args = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
-    args += ["--warehouse", str(serve.parent / "work.duckdb")]
-    if raw_dir is not None:
-        args += ["--raw-dir", str(raw_dir)]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
-    return args + list(extra)
-
-
-def run_refresh(
-    raw_dir: Path | None,
-    serve: Path,
-    dbt_vars: dict | None = None,
-    *extra: str,
-    env: dict[str, str] | None = None,
-) -> Refresh:
-    """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
-    proc = subprocess.run(
-        refresh_args(raw_dir, serve, dbt_vars, *extra),
-        cwd=PROJECT_DIR,
-        env={**refresh_env(), **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Refresh(proc.returncode, proc.stdout + proc.stderr)
-
-
-def serving_file(serve: Path) -> Path:
-    return serve / "current" / "crm_value.duckdb"
-
-
-def fingerprint(serve: Path) -> dict[str, str]:
-    """What a reader of the serving folder sees: where `current` points, and the bytes of
-    every published file (the DuckDB file and each Parquet export)."""
-    prints = {"current": os.readlink(serve / "current")}
-    for path in sorted((serve / "releases").rglob("*")):
-        if path.is_file():
-            prints[str(path.relative_to(serve))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return prints
-
-
-def history(serve: Path) -> list[dict]:
-    return pq.read_table(serve / "run_history.parquet").to_pylist()
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    """A serving folder holding one release, refreshed from the clean fixture."""
-    root = tmp_path_factory.mktemp("published")
-    raw = root / "raw"
-    shutil.copytree(CLEAN, raw)
-    serve = root / "serve"
-    run = run_refresh(raw, serve, AS_OF)
-    assert run.returncode == 0, run.output[-4000:]
-    return serve
-
-
-@pytest.fixture
-def copy_of(published, tmp_path) -> tuple[RawFolder, Path]:
-    """A raw folder to break and a copy of the published serving folder to refresh into."""
-    raw = RawFolder(tmp_path / "raw")
-    shutil.copytree(CLEAN, raw.path)
-    serve = tmp_path / "serve"
-    shutil.copytree(published, serve, symlinks=True, ignore=shutil.ignore_patterns(".work"))
-    adopt(serve, raw.path)
-    return raw, serve
-
-
-def adopt(serve: Path, raw_dir: Path, raw_format: str = "csv") -> None:
-    """Make a copied serving folder's current release say it was published from
-    `raw_dir`: the copy then serves that folder, as if it had always read it."""
-    with duckdb.connect(str(serving_file(serve))) as con:
-        con.execute("update ops.release set raw_input = ?", [f"{raw_dir.resolve()} ({raw_format})"])
 
 
 def test_a_clean_refresh_publishes_the_marts_and_records_the_run(published):
@@ -360,10 +275,12 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
     for line in proc.stdout:
         seen.append(line)
         if "OK created sql table model" in line:  # dbt is part-way through the build
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.kill(proc.pid, signal.SIGKILL)  # the refresh alone, not its dbt child
             break
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    # The dbt child dies with its parent: no orphan keeps writing the work database.
+    assert wait_for(lambda: not dbt_children_of(serve)), dbt_children_of(serve)
     assert fingerprint(serve) == before
     assert history(serve)[-1]["outcome"] == "running"
     # A table no model builds any more, left in the work database: never published.
@@ -381,6 +298,28 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
         served = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     assert "fct_retired_model" not in served
     assert "dim_customers" in served
+
+
+def dbt_children_of(serve: Path) -> list[str]:
+    """Command lines of live dbt processes working for the refreshes of `serve`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if any(a.endswith("/dbt") for a in args[:2]) and str(serve / ".work") in " ".join(args):
+            found.append(" ".join(args))
+    return found
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
 
 
 def test_a_second_refresh_is_refused_while_the_lock_is_held(copy_of):
@@ -459,6 +398,7 @@ def test_a_failed_publish_changes_nothing_and_a_failed_tidy_up_is_still_a_publis
     monkeypatch.setattr(publish_module, "_write_release", half_written)
     result = refresh_module.refresh(RawInput(raw.path), serve, serve.parent / "work.duckdb", AS_OF)
     assert (result.outcome, result.failed_stage) == ("failed", "publish")
+    assert result.failure_reason.startswith("the disk is full: "), result.failure_reason
     assert "No space left on device" in result.failure_reason
     assert fingerprint(serve) == before
     assert not list((serve / "releases").glob(".tmp-*"))
