@@ -789,9 +789,14 @@ def refresh(
         if damaged:
             _say(f"warning: {damaged}")
         before = current_release(serve_dir)
-        for crashed, outcome in run_history.mark_crashed(
-            serve_dir, started_at, before.name if before else None
-        ).items():
+        try:
+            settled = run_history.mark_crashed(
+                serve_dir, started_at, before.name if before else None
+            )
+        except run_history.HistoryError as exc:
+            settled = {}
+            _say(f"warning: the run history could not be written: {exc}")
+        for crashed, outcome in settled.items():
             _say(f"an earlier refresh ({crashed}) died without finishing; marked {outcome}")
         for leftover in clear_leftovers(serve_dir):
             _say(f"removed {leftover}, left by a refresh that died while publishing")
