@@ -19,6 +19,9 @@
 
 -- The build's clock plus future_tolerance_days: a timestamp after it is rejected as future.
 SET VARIABLE future_limit = (now() AT TIME ZONE 'UTC') + INTERVAL 1 DAY;
+-- min_plausible_date, and text holding a control character other than tab and line breaks.
+SET VARIABLE min_plausible = DATE '1900-01-02';
+CREATE MACRO ctl(x) AS regexp_matches(x, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]');
 
 -- --------------------------------------------------------------------------------------
 -- customers: validate every distinct row, then keep the latest valid version per id.
@@ -56,7 +59,12 @@ checked AS (
                  THEN 'invalid_customer_type' END,
             CASE WHEN v_updated_at < v_created_at THEN 'updated_before_created' END,
             CASE WHEN v_created_at > getvariable('future_limit') THEN 'future_created_at' END,
-            CASE WHEN v_updated_at > getvariable('future_limit') THEN 'future_updated_at' END
+            CASE WHEN v_updated_at > getvariable('future_limit') THEN 'future_updated_at' END,
+            CASE WHEN v_created_at < getvariable('min_plausible') THEN 'implausible_created_at' END,
+            CASE WHEN v_updated_at < getvariable('min_plausible') THEN 'implausible_updated_at' END,
+            CASE WHEN ctl(customer_id) OR ctl(customer_name) OR ctl(customer_type) OR ctl(region)
+                   OR ctl(city) OR ctl(industry) OR ctl(acquisition_channel) OR ctl(email)
+                   OR ctl(phone) THEN 'control_character' END
         ), '') AS row_reasons
     FROM typed
 ),
@@ -152,7 +160,10 @@ SELECT
         CASE WHEN t.k_customer_id IS NOT NULL AND c.customer_id IS NULL
              THEN 'unknown_customer' END,
         CASE WHEN k.conflicting_key IS NOT NULL THEN 'conflicting_duplicate' END,
-        CASE WHEN t.v_ordered_at > getvariable('future_limit') THEN 'future_ordered_at' END
+        CASE WHEN t.v_ordered_at > getvariable('future_limit') THEN 'future_ordered_at' END,
+        CASE WHEN t.v_ordered_at < getvariable('min_plausible') THEN 'implausible_ordered_at' END,
+        CASE WHEN ctl(t.order_id) OR ctl(t.customer_id) OR ctl(t.status) OR ctl(t.channel)
+             THEN 'control_character' END
     ), '') AS reject_reasons
 FROM typed AS t
 LEFT JOIN customers AS c ON c.customer_id = t.k_customer_id
