@@ -474,11 +474,6 @@ def shifted_header(ctx: Ctx) -> None:
     ctx.write("orders", [*header[1:], header[0]], rows)
 
 
-def extra_column(ctx: Ctx) -> None:
-    header, rows = ctx.read("orders")
-    ctx.write("orders", [*header, "notes"], [[*r, "gift, wrapped"] for r in rows])
-
-
 def remove_file(entity: str) -> Setup:
     return lambda ctx: ctx.file(entity).unlink()
 
@@ -492,11 +487,6 @@ def directory_instead(ctx: Ctx) -> None:
 def symlink_loop(ctx: Ctx) -> None:
     ctx.file("receivables").unlink()
     os.symlink("receivables.csv", ctx.file("receivables"))
-
-
-def dangling_symlink(ctx: Ctx) -> None:
-    ctx.file("service_tickets").unlink()
-    os.symlink("/nonexistent/export/service_tickets.csv", ctx.file("service_tickets"))
 
 
 def empty_file(entity: str) -> Setup:
@@ -540,10 +530,6 @@ def relative_raw(ctx: Ctx) -> None:
 def empty_raw_env(ctx: Ctx) -> None:
     ctx.use_raw_arg = False
     ctx.env["CRM_RAW_DIR"] = ""
-
-
-def bad_format_env(ctx: Ctx) -> None:
-    ctx.env["CRM_RAW_FORMAT"] = "xlsx"
 
 
 def work_inside_serve(ctx: Ctx) -> None:
@@ -624,10 +610,6 @@ def raw_dir_is_file(ctx: Ctx) -> None:
 def raw_dir_missing(ctx: Ctx) -> None:
     ctx.raw_arg = str(ctx.root / "no_such_export")
     ctx.extra = ["--new-source"]
-
-
-def keep_zero(ctx: Ctx) -> None:
-    ctx.extra = ["--keep-releases", "0"]
 
 
 def exact_duplicates(ctx: Ctx) -> None:
@@ -1000,13 +982,6 @@ CASES = [
         R,
         output_says(r"(?i)delimit|separat|';'|semicolon"),
     ),
-    Case(
-        "delim_tab",
-        "orders.csv separated by tabs",
-        redelimit("orders", "\t"),
-        R,
-        output_says(r"(?i)delimit|separat|';'|semicolon"),
-    ),
     Case("quote_unbalanced", "orders.csv: a row opens a quote never closed", unbalanced_quote, R),
     Case(
         "quote_escaped",
@@ -1064,7 +1039,6 @@ CASES = [
     ),
     # odd numbers (O900 amount), max_rejected_share 0.5
     Case("num_1e3", "O900 amount '1e3'", order_value(amount="1e3"), A, o900(None, "1000.00")),
-    Case("num_neg0", "O900 amount '-0'", order_value(amount="-0"), A, o900(None, "0.00")),
     Case("num_1_000", "O900 amount '1_000'", order_value(amount="1_000"), A, o900(False)),
     Case("num_nan", "O900 amount 'NaN'", order_value(amount="NaN"), A, o900(False)),
     Case("num_inf", "O900 amount 'inf'", order_value(amount="inf"), A, o900(False)),
@@ -1142,13 +1116,6 @@ CASES = [
         all_of(c005_monetary, nothing_rejected),
     ),
     Case(
-        "pq_amount_string",
-        "typed Parquet, orders.amount VARCHAR",
-        parquet_change(True, orders__amount="cast(amount as varchar)"),
-        P,
-        all_of(c005_monetary, nothing_rejected),
-    ),
-    Case(
         "pq_id_bigint_vs_text",
         "Parquet: customers.customer_id BIGINT (1..6), orders.customer_id text '00001'",
         parquet_change(
@@ -1203,12 +1170,10 @@ CASES = [
     ),
     Case("hdr_short", "orders.csv header lacks 'channel', rows keep 8 fields", short_header, R),
     Case("hdr_shifted", "orders.csv header names rotated by one", shifted_header, R),
-    Case("hdr_extra", "orders.csv with an extra column 'notes'", extra_column, P, c005_monetary),
     # files
     Case("file_missing", "surveys.csv missing", remove_file("surveys"), R),
     Case("file_directory", "orders.csv is a directory", directory_instead, R),
     Case("file_symlink_loop", "receivables.csv is a symlink to itself", symlink_loop, R),
-    Case("file_dangling_link", "service_tickets.csv links to a missing file", dangling_symlink, R),
     Case(
         "file_empty_customers",
         "customers.csv is 0 bytes",
@@ -1233,7 +1198,6 @@ CASES = [
     # paths
     Case("path_spaces", "raw folder 'raw with spaces'", moved_raw("raw with spaces"), P),
     Case("path_quote", "raw folder \"raw 'q'\"", moved_raw("raw 'q'"), P),
-    Case("path_dquote", "raw folder 'raw \"q\"'", moved_raw('raw "q"'), P),
     Case("path_star", "raw folder 'raw*' beside 'raw_other'", moved_raw("raw*", "raw_other"), P),
     Case("path_bracket", "raw folder 'raw[1]' beside 'raw1'", moved_raw("raw[1]", "raw1"), P),
     Case("path_brace_date", "raw folder 'raw_{date}'", moved_raw("raw_{date}"), P),
@@ -1247,7 +1211,6 @@ CASES = [
     Case("path_relative", "--raw-dir raw, relative to the working folder", relative_raw, P),
     # environment and arguments
     Case("env_empty_raw_dir", "CRM_RAW_DIR='' and no --raw-dir", empty_raw_env, R),
-    Case("env_bad_format", "CRM_RAW_FORMAT=xlsx", bad_format_env, R),
     Case("wh_inside_serve", "--warehouse <serve>/work.duckdb", work_inside_serve, R),
     Case("wh_quoted", "--warehouse \"wh 'x'.duckdb\"", work_quoted, R),
     Case(
@@ -1370,7 +1333,6 @@ CASES = [
         R,
         output_says(r"(?i)folder|director"),
     ),
-    Case("keep_releases_0", "--keep-releases 0", keep_zero, R),
     Case(
         "dup_rows",
         "orders.csv repeats O001 and O002 verbatim",

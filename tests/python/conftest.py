@@ -234,3 +234,27 @@ def adopt(serve: Path, raw_dir: Path, raw_format: str = "csv") -> None:
     `raw_dir`: the copy then serves that folder, as if it had always read it."""
     with duckdb.connect(str(serving_file(serve))) as con:
         con.execute("update ops.release set raw_input = ?", [f"{raw_dir.resolve()} ({raw_format})"])
+
+
+def signal_mid_build(raw_dir: Path, serve: Path, signum: int) -> Refresh:
+    """Start a refresh, send its process (not its dbt child) `signum` once dbt is part-way
+    through the build, and return how it ended and everything it printed."""
+    proc = subprocess.Popen(
+        refresh_args(raw_dir, serve, AS_OF),
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a terminal's signals reach neither
+    )
+    seen = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        seen.append(line)
+        if "OK created sql table model" in line:
+            proc.send_signal(signum)
+            break
+    seen += proc.stdout.readlines()
+    proc.wait(timeout=60)
+    return Refresh(proc.returncode, "".join(seen))

@@ -38,6 +38,7 @@ from conftest import (
     run_dbt,
     run_refresh,
     serving_file,
+    signal_mid_build,
 )
 from test_raw_rows import CUSTOMER, ORDER, build, rejected
 from test_refresh import dbt_children_of, wait_for
@@ -415,26 +416,10 @@ def test_a_history_that_cannot_be_written_is_said_not_raised(copy_of, monkeypatc
 def test_a_signal_stops_the_refresh_and_its_dbt_child_and_closes_the_row(copy_of, signum):
     raw, serve = copy_of
     before = fingerprint(serve)
-    proc = subprocess.Popen(
-        refresh_args(raw.path, serve, AS_OF),
-        cwd=PROJECT_DIR,
-        env=refresh_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    seen = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        seen.append(line)
-        if "OK created sql table model" in line:  # dbt is part-way through the build
-            proc.send_signal(signum)
-            break
-    seen += proc.stdout.readlines()
-    proc.wait(timeout=60)
-    output = "".join(seen)
+    run = signal_mid_build(raw.path, serve, signum)
+    output = run.output
     no_traceback(output)
-    assert proc.returncode == {signal.SIGTERM: 143, signal.SIGINT: 130}[signum], output[-3000:]
+    assert run.returncode == {signal.SIGTERM: 143, signal.SIGINT: 130}[signum], output[-3000:]
     assert wait_for(lambda: not dbt_children_of(serve))
     last = history(serve)[-1]
     name = signal.Signals(signum).name

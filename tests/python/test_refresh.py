@@ -35,6 +35,7 @@ from conftest import (
     refresh_env,
     run_refresh,
     serving_file,
+    signal_mid_build,
 )
 from test_raw_rows import ORDER
 
@@ -261,24 +262,8 @@ def test_a_reader_holding_the_old_file_keeps_reading_while_a_new_release_is_publ
 def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(copy_of):
     raw, serve = copy_of
     before = fingerprint(serve)
-    proc = subprocess.Popen(
-        refresh_args(raw.path, serve, AS_OF),
-        cwd=PROJECT_DIR,
-        env=refresh_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    seen = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        seen.append(line)
-        if "OK created sql table model" in line:  # dbt is part-way through the build
-            os.kill(proc.pid, signal.SIGKILL)  # the refresh alone, not its dbt child
-            break
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    killed = signal_mid_build(raw.path, serve, signal.SIGKILL)  # the refresh, not its child
+    assert killed.returncode == -signal.SIGKILL, killed.output[-3000:]
     # The dbt child dies with its parent: no orphan keeps writing the work database.
     assert wait_for(lambda: not dbt_children_of(serve)), dbt_children_of(serve)
     assert fingerprint(serve) == before
