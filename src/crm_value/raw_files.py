@@ -110,6 +110,14 @@ def _header_problems(path: str, file_format: str) -> list[str]:
     except Exception:  # a damaged file: DuckDB's reader names the problem
         return []
     problems = []
+    if file_format == "csv" and len(header) == 1:
+        other = next((d for d in (";", "\t", "|") if d in header[0]), None)
+        if other:
+            problems.append(
+                f"is not comma-separated: its header reads as one column, {header[0][:80]!r}, "
+                f"split by {other!r}; the contract wants ',' between columns"
+            )
+            return problems
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if _key(name) in seen:
@@ -171,6 +179,8 @@ def _inspect_one(
         header_problem = _header_problems(path, file_format)
         if header_problem:
             verdict["problems"].extend(header_problem)
+            if "comma-separated" in header_problem[0]:
+                return verdict
         con = duckdb.connect()
         try:
             described = con.execute(f"describe select * from {reader}").fetchall()

@@ -526,6 +526,18 @@ def test_an_unreadable_csv_is_explained_by_line_and_cause(raw, lines, reason):
 
 
 @row("H15")
+def test_a_file_split_by_another_delimiter_is_named_so(raw):
+    path = raw.path / "orders.csv"
+    path.write_text(path.read_text().replace(",", ";"))
+    (problem,) = door(RawInput(raw.path))
+    assert problem == (
+        f"raw file {path} (entity orders) is not comma-separated: its header reads as one "
+        "column, 'order_id;customer_id;ordered_at;status;quantity;amount;cost;channel', split "
+        "by ';'; the contract wants ',' between columns"
+    )
+
+
+@row("H15")
 def test_a_file_that_is_not_a_file_is_named_for_what_it_is(raw):
     (raw.path / "surveys.csv").unlink()
     (raw.path / "surveys.csv").mkdir()
