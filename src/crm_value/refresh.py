@@ -239,6 +239,8 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_CLOCK = re.compile(r"^\d\d:\d\d:\d\d\s+")
 _LOCK_HELD = re.compile(
     r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in '
     r"(?P<exe>\S+) \(PID (?P<pid>\d+)\)"
@@ -274,8 +276,9 @@ def _error_lines(output: str) -> str:
     fault = _fault_lines(output)
     if fault:
         return fault
+    output = _ANSI.sub("", output)
     keep = [
-        " ".join(line.split())
+        _DBT_CLOCK.sub("", " ".join(line.split()))
         for line in output.splitlines()
         if any(k in line for k in ("Error", "error", "raw file", "Invalid var", "FAIL"))
     ]
@@ -882,6 +885,8 @@ def _work_database_problem(warehouse: Path, serve_dir: Path) -> str | None:
             "a build writes its every table there, and a published release must only "
             "ever be replaced by a switch; give it a path outside the serving folder"
         )
+    if not work.parent.is_dir():
+        return f"the work database's folder {work.parent} does not exist; create it first"
     if any(char in str(work) for char in "'\"") or not str(work).isprintable():
         return (
             f"the work database path {str(warehouse)!r} holds a quote or a control "

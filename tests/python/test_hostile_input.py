@@ -567,10 +567,15 @@ def test_faults_in_dbt_output_are_said_plainly():
 
 
 @row("H15")
-def test_a_work_database_named_with_a_quote_is_refused(tmp_path):
-    code, output = refresh(tmp_path / "serve", "--warehouse", str(tmp_path / "wh 'x'.duckdb"))
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("wh 'x'.duckdb", "holds a quote"), ("no/such/folder/wh.duckdb", "does not exist")],
+)
+def test_a_work_database_that_cannot_be_attached_is_refused(tmp_path, name, message):
+    code, output = refresh(tmp_path / "serve", "--warehouse", str(tmp_path / name))
     assert code == 2
-    assert "holds a quote" in output
+    assert message in output
+    assert not (tmp_path / "serve").exists()
 
 
 @row("H16")
