@@ -167,15 +167,35 @@ def clear_leftovers(serve_dir: Path) -> list[str]:
         removed.append(str(link))
     if not releases.is_dir():
         return removed
+    # Without a `current` that resolves to a release (none yet, dangling, or replaced by
+    # a folder) nothing says which finished release is an orphan: all are kept.
     for folder in sorted(releases.iterdir()):
         if not folder.is_dir() or folder.is_symlink():
             continue
         unfinished = folder.name.startswith(".tmp-")
-        unswitched = current is None or (folder.name > current.name and folder != current)
-        if unfinished or (unswitched and not folder.name.startswith(".")):
+        unswitched = (
+            current is not None
+            and not folder.name.startswith(".")
+            and folder.name > current.name
+            and folder != current
+        )
+        if unfinished or unswitched:
             shutil.rmtree(folder)
             removed.append(str(folder))
     return removed
+
+
+def current_problem(serve_dir: Path) -> str | None:
+    """Why the serving folder's `current` cannot be switched, or None: it must be absent
+    (before the first publish) or a link (the switch replaces a link, never a folder)."""
+    link = serve_dir / "current"
+    if os.path.lexists(link) and not link.is_symlink():
+        return (
+            f"{link} is a {'folder' if link.is_dir() else 'file'}, not the link a refresh "
+            "switches (a restore that copied it?); readers of it are left alone. Move it "
+            "away, or make it a link again: ln -sfn releases/<release> current"
+        )
+    return None
 
 
 def tidy_releases(serve_dir: Path, keep: int) -> None:
@@ -220,7 +240,12 @@ def publish(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    os.replace(link_tmp, serve_dir / "current")  # the switch: atomic on POSIX
+    try:
+        os.replace(link_tmp, serve_dir / "current")  # the switch: atomic on POSIX
+    except BaseException:  # no switch: take back what no reader can ever have seen
+        link_tmp.unlink(missing_ok=True)
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     with contextlib.suppress(OSError):  # the switch is made; the fsync is best effort
         _fsync_dir(serve_dir)
     return final, tables

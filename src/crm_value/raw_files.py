@@ -23,6 +23,8 @@ from typing import Any
 import duckdb
 
 _MAX_PART_CHARS = 160
+# DuckDB's CSV reader refuses a line longer than this (its max_line_size default).
+MAX_LINE_BYTES = 2_000_000
 _NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\b|\[\d*\]$")
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT"}
 _INTEGER_TYPES |= {"USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -42,19 +44,20 @@ def _short(text: str) -> str:
     return re.sub(r"\S{" + str(_MAX_PART_CHARS) + ",}", cut, text)
 
 
+_ENGINE_REASONS = re.compile(
+    r"^(Maximum line size|Expected Number of Columns|Value with unterminated quote|"
+    r"Invalid unicode|It was not possible|Could not convert|.*\bError\b)"
+)
+
+
 def _engine_reason(message: str) -> str:
-    """The lines of a DuckDB error that say what went wrong, without the quoted rows and
-    the generic list of fixes."""
-    keep = []
-    for line in message.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("*", "Possible fixes", "LINE ", "^")):
-            continue
-        if stripped.startswith(("The search space", "Delimiter Candidates", "Quote/Escape")):
-            continue
-        if stripped.startswith(("Comment Candidates", "Encoding:", "Original Line")):
-            break
-        keep.append(_short(stripped))
+    """The lines of a DuckDB error that say what went wrong, without the rows it quotes
+    back (a field of megabytes) and the generic list of fixes."""
+    keep = [
+        _short(line.strip())
+        for line in message.splitlines()
+        if _ENGINE_REASONS.match(line.strip()) and not line.strip().startswith("Original Line")
+    ]
     return " ".join(keep[:3])[:600]
 
 
@@ -70,6 +73,12 @@ def csv_diagnosis(path: str) -> str | None:
             reader = csv.reader(handle, delimiter=",", quotechar='"', strict=True)
             header: list[str] | None = None
             for fields in reader:
+                size = sum(len(field) for field in fields) + len(fields)
+                if size > MAX_LINE_BYTES:
+                    return (
+                        f"line {start:,} holds about {size:,} characters, more than the "
+                        f"{MAX_LINE_BYTES:,} bytes a CSV line may hold"
+                    )
                 if header is None:
                     header = fields
                 elif fields and len(fields) != len(header):
@@ -172,27 +181,28 @@ def _inspect_one(
     if state is not None:
         verdict["problems"].append(state)
         return verdict
-    if os.path.getsize(path) == 0:  # no header at all: every column is missing
-        described: list[tuple] = []
-        counted = [(0,)]
-    else:
-        header_problem = _header_problems(path, file_format)
-        if header_problem:
-            verdict["problems"].extend(header_problem)
-            if "comma-separated" in header_problem[0]:
-                return verdict
-        con = duckdb.connect()
-        try:
-            described = con.execute(f"describe select * from {reader}").fetchall()
-            counted = con.execute(f"select count(*) from {reader}").fetchall()
-        except duckdb.Error as exc:
-            reason = csv_diagnosis(path) if file_format == "csv" else None
-            engine = _engine_reason(str(exc))
-            because = f"{reason} (DuckDB: {engine})" if reason else engine
-            verdict["problems"].append(f"cannot be read: {because}")
+    if os.path.getsize(path) == 0:
+        verdict["problems"].append(
+            "is empty (0 bytes): not even a header row; a file without rows still needs its header"
+        )
+        return verdict
+    header_problem = _header_problems(path, file_format)
+    if header_problem:
+        verdict["problems"].extend(header_problem)
+        if "comma-separated" in header_problem[0]:
             return verdict
-        finally:
-            con.close()
+    con = duckdb.connect()
+    try:
+        described = con.execute(f"describe select * from {reader}").fetchall()
+        counted = con.execute(f"select count(*) from {reader}").fetchall()
+    except duckdb.Error as exc:
+        reason = csv_diagnosis(path) if file_format == "csv" else None
+        engine = _engine_reason(str(exc))
+        because = f"{reason} (DuckDB: {engine})" if reason else engine
+        verdict["problems"].append(f"cannot be read: {because}")
+        return verdict
+    finally:
+        con.close()
     verdict["rows"] = int(counted[0][0])
     found = {_key(name): (name, str(col_type).upper()) for name, col_type, *_ in described}
     contract = {column["name"]: column for column in spec["columns"]}
@@ -243,6 +253,15 @@ def inspect_files(request: dict[str, dict[str, Any]], file_format: str) -> dict[
     problems: list[str] = []
     warnings: list[str] = []
     files: dict[str, Any] = {}
+    folders = {os.path.dirname(item.get("label") or item["path"]) for item in request.values()}
+    readable = {os.path.dirname(item["path"]) for item in request.values()}
+    if len(folders) == 1 and not any(os.path.isdir(folder) for folder in readable):
+        empty = {"rows": 0, "columns": {}, "types": {}}
+        return {
+            "problems": [f"raw folder {folders.pop()} does not exist (or is not a folder)"],
+            "warnings": [],
+            "files": {entity: dict(empty) for entity in request},
+        }
     for entity, item in request.items():
         verdict = _inspect_one(entity, item["path"], item["reader"], item["spec"], file_format)
         label = f"raw file {item.get('label') or item['path']} (entity {entity})"

@@ -55,6 +55,7 @@ from crm_value import run_history
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
 from crm_value.publish import (
     clear_leftovers,
+    current_problem,
     current_release,
     publish,
     serving_file,
@@ -252,7 +253,8 @@ def _process(pid: str) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return f"PID {pid}"
-    return f"PID {pid}: " + " ".join(raw.decode(errors="replace").split("\0")).strip()[:160]
+    command = " ".join(raw.decode(errors="replace").replace("\0", " ").split())
+    return f"PID {pid}: " + (command if len(command) <= 160 else command[:157] + "...")
 
 
 def _fault_lines(output: str) -> str | None:
@@ -614,6 +616,9 @@ class _Run:
         from crm_value.expectations import BadRawFile, run_expectations  # GX imports slowly
 
         row, raw, report_dir = self.row, self.raw, Path(self.row["report_dir"])
+        broken = current_problem(self.serve_dir)
+        if broken:
+            raise StageFailed("publish", f"nothing can be published: {broken}")
         # 0. The vars: names the project knows, an as_of_date the data can reach, then
         # every value checked by dbt's own validators (one rule, in the macros) before
         # the door reads any of them.
@@ -836,6 +841,8 @@ def refresh(
                 exc.reason,
             )
             kept = before.name if before else "none published yet"
+            if current_problem(serve_dir):
+                kept = "none switched; `current` is not a link"
             _say(f"FAILED at stage '{exc.stage}': {exc.reason}")
             _say(f"the published marts are unchanged (current release: {kept})")
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through Interrupted

@@ -491,6 +491,36 @@ def test_leftovers_of_a_killed_publish_are_cleared_and_said(copy_of):
     assert (serve / "current").resolve() == current
 
 
+@row("H14")
+def test_a_current_that_is_a_folder_is_left_alone_and_named(copy_of):
+    raw, serve = copy_of
+    release = (serve / "current").resolve()
+    (serve / "current").unlink()
+    shutil.copytree(release, serve / "current")  # a restore that copied the link's target
+    before = fingerprint_tree(serve)
+    code, output = refresh(serve, "--vars", json.dumps(AS_OF), raw_dir=raw.path)
+    no_traceback(output)
+    assert code == 1
+    assert "FAILED at stage 'publish': nothing can be published:" in output
+    assert "is a folder, not the link a refresh switches" in output
+    assert release.is_dir()  # the kept releases stay
+    assert fingerprint_tree(serve) == before
+
+
+def fingerprint_tree(serve: Path) -> dict[str, str]:
+    """Every file under the serving folder but the run history and reports, by content."""
+    import hashlib
+
+    return {
+        str(p.relative_to(serve)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(serve.rglob("*"))
+        if p.is_file()
+        and not p.is_symlink()
+        and p.parts[len(serve.parts)] not in {"runs", ".work"}
+        and not p.name.startswith((".refresh", "run_history"))
+    }
+
+
 @row("H15")
 @pytest.mark.parametrize(
     ("lines", "reason"),
@@ -509,7 +539,8 @@ def test_leftovers_of_a_killed_publish_are_cleared_and_said(copy_of):
         ),
         (
             lambda ls: [*ls[:3], ls[3] + ',"' + "x" * 3_000_000 + '"', *ls[4:]],
-            "line 4 has 9 fields where the header (line 1) has 8",
+            "line 4 holds about 3,000,071 characters, more than the 2,000,000 bytes a CSV "
+            "line may hold",
         ),
     ],
     ids=["short-header", "unclosed-quote", "line-151", "3-MiB-field"],
@@ -535,6 +566,18 @@ def test_a_file_split_by_another_delimiter_is_named_so(raw):
         "column, 'order_id;customer_id;ordered_at;status;quantity;amount;cost;channel', split "
         "by ';'; the contract wants ',' between columns"
     )
+
+
+@row("H15")
+def test_a_missing_folder_or_an_empty_file_is_named_so(raw, tmp_path):
+    assert door(RawInput(tmp_path / "no_such_folder")) == [
+        f"raw folder {tmp_path / 'no_such_folder'} does not exist (or is not a folder)"
+    ]
+    (raw.path / "surveys.csv").write_bytes(b"")
+    assert door(RawInput(raw.path)) == [
+        f"raw file {raw.path}/surveys.csv (entity surveys) is empty (0 bytes): not even a "
+        "header row; a file without rows still needs its header"
+    ]
 
 
 @row("H15")
