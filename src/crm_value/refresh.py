@@ -80,7 +80,6 @@ KEEP_RUN_REPORTS = 50
 CUSTOMER_MART = "marts.fct_customer_rfm"
 INTERRUPT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _PR_SET_PDEATHSIG = 1
-_child: subprocess.Popen | None = None  # the running dbt child, stopped with this process
 
 
 class RefreshBusy(RuntimeError):
@@ -169,7 +168,6 @@ def _run_dbt(args: list[str], raw: RawInput, warehouse: Path, work_dir: Path) ->
         "--log-path",
         str(work_dir / "logs"),
     ]
-    global _child
     env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format)
     lines: list[str] = []
     with subprocess.Popen(
@@ -182,16 +180,14 @@ def _run_dbt(args: list[str], raw: RawInput, warehouse: Path, work_dir: Path) ->
         bufsize=1,
         preexec_fn=_die_with_parent,
     ) as proc:
-        _child = proc
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
                 sys.stdout.write(line)
                 lines.append(line)
             code = proc.wait()
-        finally:
+        finally:  # an interrupt stops the child with the refresh
             _stop_child(proc)
-            _child = None
     sys.stdout.flush()
     output = "".join(lines)
     if raw.read_dir is not None and raw.raw_dir is not None:  # name the user's folder
@@ -660,6 +656,7 @@ class _Run:
         file_warnings = [f"file: {line}" for line in door.warnings]
         for line in file_warnings:
             _say(f"    warning: {line}")
+        row["warnings"] = "; ".join(filter(None, [row.get("warnings"), *file_warnings])) or None
         _say(f"    report: {door.html_path}")
         if not door.success:
             raise StageFailed("expectations", "; ".join(door.failures))
@@ -705,8 +702,7 @@ class _Run:
             dbt_nodes_passed=counts["passed"],
             dbt_nodes_warned=counts["warned"],
             dbt_nodes_failed=counts["failed"],
-            warnings=", ".join([*filter(None, [row.get("warnings")]), *file_warnings, *warned])
-            or None,
+            warnings="; ".join(filter(None, [row.get("warnings"), ", ".join(warned)])) or None,
         )
         facts = _work_db_facts(self.warehouse, results)
         row.update(facts)
