@@ -28,7 +28,7 @@ MAX_LINE_BYTES = 2_000_000
 _NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\b|\[\d*\]$")
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT"}
 _INTEGER_TYPES |= {"USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
-# Types that hold money to the cent: a 32-bit float does not (16777217.03 reads 16777218).
+# Types that cannot hold money to the cent: a 32-bit float (16777217.03 reads 16777218).
 _INEXACT_MONEY_TYPES = {"FLOAT", "REAL", "FLOAT4"}
 
 
@@ -67,7 +67,7 @@ def csv_diagnosis(path: str) -> str | None:
     a record with more or fewer fields than the header, a quote that is never closed.
     Line numbers are physical lines of the file, the first being the header."""
     start = 1
-    csv.field_size_limit(2**31 - 1)  # DuckDB reads fields of any size: so does this
+    csv.field_size_limit(2**31 - 1)  # the line limit below decides, not csv's 128 KiB
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, delimiter=",", quotechar='"', strict=True)
@@ -112,8 +112,9 @@ def _parquet_header(path: str) -> list[str]:
 
 
 def _header_problems(path: str, file_format: str) -> list[str]:
-    """A header naming a column twice (trimmed and case-folded): DuckDB would rename one
-    (`amount_1`) and read the other, silently."""
+    """What is wrong with a header as written: a CSV header that is one column split by
+    another delimiter (`;`, a tab, `|`), or a column named twice (trimmed and
+    case-folded), which DuckDB would rename (`amount_1`) and read past, silently."""
     try:
         header = csv_header(path) if file_format == "csv" else _parquet_header(path)
     except Exception:  # a damaged file: DuckDB's reader names the problem
