@@ -111,23 +111,33 @@ def _parquet_header(path: str) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
-def _header_problems(path: str, file_format: str) -> list[str]:
-    """What is wrong with a header as written: a CSV header that is one column split by
-    another delimiter (`;`, a tab, `|`), or a column named twice (trimmed and
-    case-folded), which DuckDB would rename (`amount_1`) and read past, silently."""
+def _header(path: str, file_format: str) -> list[str]:
+    """The header as written (a CSV's first row, a Parquet schema's names); empty when it
+    cannot be read, for DuckDB's reader then names the damage."""
     try:
-        header = csv_header(path) if file_format == "csv" else _parquet_header(path)
-    except Exception:  # a damaged file: DuckDB's reader names the problem
+        return csv_header(path) if file_format == "csv" else _parquet_header(path)
+    except Exception:
         return []
+
+
+def _delimiter_problem(header: list[str], file_format: str) -> str | None:
+    """A CSV header that reads as one column split by another delimiter (`;`, a tab,
+    `|`): every column would be reported missing, so this is said instead."""
+    if file_format != "csv" or len(header) != 1:
+        return None
+    other = next((d for d in (";", "\t", "|") if d in header[0]), None)
+    if other is None:
+        return None
+    return (
+        f"is not comma-separated: its header reads as one column, {header[0][:80]!r}, "
+        f"split by {other!r}; the contract wants ',' between columns"
+    )
+
+
+def _duplicate_problems(header: list[str]) -> list[str]:
+    """A column named twice (trimmed and case-folded), which DuckDB would rename
+    (`amount_1`) and read past, silently."""
     problems = []
-    if file_format == "csv" and len(header) == 1:
-        other = next((d for d in (";", "\t", "|") if d in header[0]), None)
-        if other:
-            problems.append(
-                f"is not comma-separated: its header reads as one column, {header[0][:80]!r}, "
-                f"split by {other!r}; the contract wants ',' between columns"
-            )
-            return problems
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if _key(name) in seen:
@@ -187,11 +197,12 @@ def _inspect_one(
             "is empty (0 bytes): not even a header row; a file without rows still needs its header"
         )
         return verdict
-    header_problem = _header_problems(path, file_format)
-    if header_problem:
-        verdict["problems"].extend(header_problem)
-        if "comma-separated" in header_problem[0]:
-            return verdict
+    header = _header(path, file_format)
+    delimiter = _delimiter_problem(header, file_format)
+    if delimiter:
+        verdict["problems"].append(delimiter)
+        return verdict
+    verdict["problems"].extend(_duplicate_problems(header))
     con = duckdb.connect()
     try:
         described = con.execute(f"describe select * from {reader}").fetchall()

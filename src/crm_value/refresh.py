@@ -78,6 +78,7 @@ KEEP_RUN_REPORTS = 50
 # The published mart whose rows are the customers the release values (a valid order
 # before as_of_date): an empty one is never published, a large drop needs a flag.
 CUSTOMER_MART = "marts.fct_customer_rfm"
+MAX_CUSTOMER_DROP = 0.5  # --max-customer-drop's default
 INTERRUPT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _PR_SET_PDEATHSIG = 1
 
@@ -471,24 +472,6 @@ def _built_models(results: dict[str, Any] | None) -> set[str]:
     }
 
 
-def _future_as_of_date(dbt_vars: dict[str, Any], clock: dt.datetime) -> str | None:
-    """Why an explicit as_of_date lies after anything the build may read, or None."""
-    try:
-        as_of = explicit_as_of_date(dbt_vars)
-        tolerance = int(dbt_vars.get("future_tolerance_days") or 0)
-    except (TypeError, ValueError):  # malformed: dbt's validators name it
-        return None
-    latest = clock.date() + dt.timedelta(days=tolerance + 1)
-    if as_of is None or as_of <= latest:
-        return None
-    return (
-        f"Invalid var 'as_of_date': {as_of} is after the clock ({clock.date()} UTC) and so "
-        "after any data the build may read (no valid timestamp lies more than "
-        f"future_tolerance_days = {tolerance} past the clock): give a date up to {latest}, or "
-        "leave it null for the day after the latest valid order"
-    )
-
-
 @dataclass
 class _Served:
     """What the current release serves: its input and how many customers it values."""
@@ -615,14 +598,13 @@ class _Run:
         broken = current_problem(self.serve_dir)
         if broken:
             raise StageFailed("publish", f"nothing can be published: {broken}")
-        # 0. The vars: names the project knows, an as_of_date the data can reach, then
-        # every value checked by dbt's own validators (one rule, in the macros) before
-        # the door reads any of them.
+        # 0. The vars: names the project knows, then every value checked by dbt's own
+        # validators (one rule each, in the macros: ranges, an as_of_date the data can
+        # reach) before the door reads any of them.
         _say("checking the vars")
         problems = unknown_vars(self.options["overrides"])
-        future = _future_as_of_date(self.dbt_vars, self.started_at)
-        if problems or future:
-            raise StageFailed("vars", "; ".join([*problems, *([future] if future else [])]))
+        if problems:
+            raise StageFailed("vars", "; ".join(problems))
         code, output = self.dbt(["run-operation", "crm_validate_vars"])
         if code != 0:
             raise StageFailed("vars", _error_lines(output))
@@ -764,7 +746,7 @@ def refresh(
     skip_freshness: bool = False,
     keep_releases: int = 3,
     new_source: bool = False,
-    max_customer_drop: float = 0.5,
+    max_customer_drop: float = MAX_CUSTOMER_DROP,
 ) -> RefreshResult:
     """Run one audited refresh; publish only if every stage passes.
 
@@ -924,9 +906,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-customer-drop",
         type=float,
-        default=0.5,
+        default=MAX_CUSTOMER_DROP,
         help="largest share (0..1) of the current release's valued customers a new release "
-        "may lose (default 0.5; 1 allows any drop)",
+        f"may lose (default {MAX_CUSTOMER_DROP}; 1 allows any drop)",
     )
     args = parser.parse_args(argv)
     try:

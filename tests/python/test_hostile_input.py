@@ -28,13 +28,11 @@ import pytest
 from conftest import (
     AS_OF,
     CLEAN,
-    CRM_VALUE,
     PROJECT_DIR,
     RawFolder,
     fingerprint,
     history,
     refresh_args,
-    refresh_env,
     run_dbt,
     run_refresh,
     serving_file,
@@ -90,20 +88,9 @@ def test_every_row_of_the_table_has_a_test():
 
 
 def refresh(serve: Path, *args: str, raw_dir: Path | None = None, env: dict | None = None):
-    """`crm-value refresh` with the work database beside `serve`, as a user types it."""
-    cmd = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
-    cmd += ["--warehouse", str(serve.parent / "work.duckdb")]
-    if raw_dir is not None:
-        cmd += ["--raw-dir", str(raw_dir)]
-    proc = subprocess.run(
-        [*cmd, *args],
-        cwd=PROJECT_DIR,
-        env={**refresh_env(), **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
+    """`crm-value refresh` with `args` as typed (e.g. `--vars` as YAML): exit code, output."""
+    run = run_refresh(raw_dir, serve, None, *args, env=env)
+    return run.returncode, run.output
 
 
 def no_traceback(output: str) -> None:
@@ -183,16 +170,9 @@ def test_a_refresh_from_another_input_is_refused_unless_told(copy_of, tmp_path):
 def test_a_work_database_inside_the_serving_folder_is_refused(copy_of, inside):
     raw, serve = copy_of
     before = fingerprint(serve)
-    proc = subprocess.run(
-        [*refresh_args(raw.path, serve, AS_OF), "--warehouse", str(serve / inside)],
-        cwd=PROJECT_DIR,
-        env=refresh_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "lies inside the serving folder" in proc.stderr
+    code, output = refresh(serve, "--warehouse", str(serve / inside), raw_dir=raw.path)
+    assert code == 2, output
+    assert "lies inside the serving folder" in output
     assert fingerprint(serve) == before
     assert len(history(serve)) == 1
 
@@ -292,7 +272,10 @@ def test_a_future_as_of_date_stops_at_vars(copy_of):
     before = fingerprint(serve)
     code, output = refresh(serve, "--vars", "{as_of_date: 2030-01-01}", raw_dir=raw.path)
     last = stopped(serve, before, "vars", code, output)
-    assert "2030-01-01 is after the clock" in last["failure_reason"]
+    assert (
+        "Invalid var 'as_of_date' = \"2030-01-01\": after the build's clock"
+        in (last["failure_reason"])
+    )
     assert "after any data" in last["failure_reason"]
 
 
@@ -474,18 +457,19 @@ def test_a_second_refresh_is_told_who_holds_the_lock(copy_of):
 def test_leftovers_of_a_killed_publish_are_cleared_and_said(copy_of):
     raw, serve = copy_of
     current = (serve / "current").resolve()
+    shutil.copytree(current, serve / "releases" / "20000101T000000Z-00000000")  # kept, older
+    before = fingerprint(serve)
     unfinished = serve / "releases" / ".tmp-20990101T000000Z-deadbeef"
     unswitched = serve / "releases" / "20990101T000000Z-deadbeef"
     shutil.copytree(current, unfinished)
     shutil.copytree(current, unswitched)
     os.symlink(Path("releases") / unswitched.name, serve / ".current.999.tmp")
-    before = fingerprint(serve)
-    del before[str(unfinished.relative_to(serve)) + "/crm_value.duckdb"]
     code, output = refresh(serve, "--vars", "{not_a_var: 1}", raw_dir=raw.path)
     assert code == 1
     for leftover in (unfinished, unswitched, serve / ".current.999.tmp"):
         assert f"removed {leftover}" in output
         assert not leftover.exists() and not leftover.is_symlink()
+    assert fingerprint(serve) == before  # the live release and the older kept one stay
     assert (serve / "current").resolve() == current
 
 
