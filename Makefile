@@ -24,15 +24,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  echo 'export DBT_SEND_ANONYMOUS_USAGE_STATS=false'; } >> $(BIN)/activate
 	touch $@
 
-## build: set up, then refresh the demo warehouse: expectations at the door, dbt build
-## (seeds, models, every test and audit) into the work database, publish to serving/
-build: setup refresh
+## build: set up, then fill the demo warehouse's tier history for the 12 months before
+## the data's date (one audited build per month, only the months not stored yet), then
+## refresh: expectations at the door, dbt build (seeds, models, every test and audit)
+## into the work database, publish to serving/ with the whole history
+build: setup
+	$(BIN)/crm-value backfill --last 12 --every month
 
+## refresh: the refresh alone (today's date; the stored history is kept)
 refresh: setup
 	$(BIN)/crm-value refresh
 
-## test: set up, then run every check: lint, the full refresh of the demo, pytest
-test: setup lint refresh pytest
+## test: set up, then run every check: lint, the demo build (backfill and refresh), pytest
+test: setup lint build pytest
 
 lint: sqlfluff ruff
 

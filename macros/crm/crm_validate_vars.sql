@@ -27,5 +27,6 @@
     {%- do crm_validate_clv_vars() -%}
     {%- do crm_validate_dimension_vars() -%}
     {%- do crm_validate_quality_score_vars() -%}
+    {%- do crm_validate_history_vars() -%}
     select 1 as vars_validated
 {% endmacro %}

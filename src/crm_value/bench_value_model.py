@@ -7,7 +7,10 @@ measures both on one generated Parquet data set and prints the two figures and t
     python -m crm_value.bench_value_model --customers 1000000 --orders 10000000 [--refresh]
 
 With `--refresh` it also measures the whole `crm-value refresh` (the expectations at the
-door, the same dbt build, the publish) on the same files, and prints its stages.
+door, the same dbt build, the publish) on the same files, and prints its stages. With
+`--backfill N` it measures `crm-value backfill --last N --every month --no-publish` (the
+door once, then N past month-ends of the tier history, each dim_customers and all it needs
+with their tests) into a fresh serving folder, against the one full `dbt build`.
 
 1. The data: `crm_value.generate.generate(dir, "parquet", customers, orders, seed, True)` into
    a cache folder per size and seed (`--cache-dir`), reused when its `_anomalies.json` says it
@@ -202,6 +205,28 @@ def _measure_refresh(cache: Path, data_dir: Path) -> Measurement:
     )
 
 
+def _measure_backfill(cache: Path, data_dir: Path, months: int) -> Measurement:
+    """Time `crm-value backfill --last <months> --every month --no-publish` on the same
+    files into a fresh serving folder and work database."""
+    serve = cache / "backfill_serving"
+    shutil.rmtree(serve, ignore_errors=True)
+    work = _fresh(cache / "backfill_work.duckdb")
+    crm_value = str(Path(sys.executable).with_name("crm-value"))
+    cmd = [crm_value, "backfill", "--last", str(months), "--every", "month", "--no-publish"]
+    cmd += ["--raw-dir", str(data_dir), "--format", "parquet"]
+    cmd += ["--serve-dir", str(serve), "--warehouse", str(work)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    label = f"crm-value backfill, {months} monthly dates (door once, then each date)"
+    return _run_measured(label, cmd, env, cache / "backfill.log")
+
+
+def _backfill_dates(log: Path) -> list[tuple[str, str]]:
+    """The seconds of each stored date, from the backfill's output."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    found = [line.split()[1:3] for line in lines if line.startswith("CRM-BACKFILL-STORED ")]
+    return [(day, f"{float(seconds):.1f}") for day, seconds in found]
+
+
 def _refresh_stages(serve: Path) -> list[tuple[str, str]]:
     import pyarrow.parquet as pq  # after the measurements, like duckdb below
 
@@ -322,6 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also measure the whole `crm-value refresh` (door, build, publish) on the files",
     )
+    parser.add_argument(
+        "--backfill",
+        type=int,
+        metavar="N",
+        help="also measure a backfill of N monthly dates of the tier history on the files",
+    )
     args = parser.parse_args(argv)
 
     cache = args.cache_dir.resolve()
@@ -353,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     results = [handwritten, dbt_build]
     if args.refresh:
         results.append(_measure_refresh(cache, data_dir))
+    if args.backfill:
+        backfill = _measure_backfill(cache, data_dir, args.backfill)
+        results.append(backfill)
     rows = [
         (m.label, f"{m.wall_s:.1f}", f"{m.peak_rss_mib:,.0f}", str(m.exit_code)) for m in results
     ]
@@ -377,7 +411,19 @@ def main(argv: list[str] | None = None) -> int:
                 "",
             )
         )
+    if args.backfill:
+        rows.append(
+            (
+                "ratio backfill / dbt build",
+                f"{backfill.wall_s / dbt_build.wall_s:.2f}x",
+                f"{backfill.peak_rss_mib / dbt_build.peak_rss_mib:.2f}x",
+                "",
+            )
+        )
     _print_table(("", "wall s", "peak RSS MiB", "exit"), rows)
+    if args.backfill and backfill.exit_code == 0:
+        print("\nbackfill: seconds per date (the first also builds the staging layer)")
+        _print_table(("as_of_date", "seconds"), _backfill_dates(backfill.log))
     if args.refresh and results[-1].exit_code == 0:
         print("\nrefresh stages (seconds, from its run history)")
         _print_table(("stage", "seconds"), _refresh_stages(cache / "serving"))

@@ -1,6 +1,7 @@
 """`crm-value`: the project's small command line.
 
     crm-value refresh [--raw-dir DIR] [--serve-dir DIR] [--vars YAML] [...]
+    crm-value backfill (--from D --to D --every month | --last N --every month | --dates D,D)
     crm-value generate --out DIR [--format csv|parquet] [--customers N] [--orders N]
     crm-value bench-build [--customers N] [--orders N]
     crm-value bench-value-model [--customers N] [--orders N]
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import sys
 
-from crm_value import bench_build, bench_value_model, generate, refresh
+from crm_value import backfill, bench_build, bench_value_model, generate, refresh
 
 COMMANDS = {
     "refresh": refresh.main,
+    "backfill": backfill.main,
     "generate": generate.main,
     "bench-build": bench_build.main,
     "bench-value-model": bench_value_model.main,

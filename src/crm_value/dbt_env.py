@@ -11,16 +11,25 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def dbt_env(raw_dir: Path | None, warehouse: Path, raw_format: str = "parquet") -> dict[str, str]:
+def dbt_env(
+    raw_dir: Path | None,
+    warehouse: Path,
+    raw_format: str = "parquet",
+    history_dir: Path | None = None,
+) -> dict[str, str]:
     """This process's environment plus what `dbt build` on raw files in `raw_dir` needs
-    (`raw_dir` None: the bundled demo seeds)."""
+    (`raw_dir` None: the bundled demo seeds), reading the tier-history store in
+    `history_dir` (None: no stored history, the build's own date only)."""
     # dbt reads flags from DBT_* variables (DBT_EXCLUDE_RESOURCE_TYPES, DBT_EMPTY,
     # DBT_DEFER, ...): one left in a scheduler's environment could skip every test. The
     # child gets none but the ones set here.
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env.pop("CRM_RAW_DIR", None)
+    env.pop("CRM_HISTORY_DIR", None)
     if raw_dir is not None:
         env["CRM_RAW_DIR"] = str(raw_dir)
+    if history_dir is not None:
+        env["CRM_HISTORY_DIR"] = str(history_dir)
     env.update(
         CRM_RAW_FORMAT=raw_format,
         CRM_WAREHOUSE_PATH=str(warehouse),

@@ -51,7 +51,7 @@ from typing import Any
 
 import duckdb
 
-from crm_value import run_history
+from crm_value import history, run_history
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
 from crm_value.publish import (
     clear_leftovers,
@@ -152,15 +152,23 @@ def _lock(serve_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_dbt(args: list[str], raw: RawInput, warehouse: Path, work_dir: Path) -> tuple[int, str]:
-    """Run one dbt command as a child process; stream and return its output.
+def _run_dbt(
+    args: list[str],
+    raw: RawInput,
+    warehouse: Path,
+    work_dir: Path,
+    history_dir: Path | None = None,
+    command: list[str] | None = None,
+) -> tuple[int, str]:
+    """Run one dbt command as a child process (or `command`, a program that runs dbt in
+    its own process); stream and return its output.
 
     A child, not dbt's Python API: dbt-duckdb keeps the database open in its process,
     and a crash inside dbt must not take the refresh (and its history row) with it.
     """
     dbt = str(Path(sys.executable).with_name("dbt"))
     cmd = [
-        dbt,
+        *(command or [dbt]),
         *args,
         "--project-dir",
         str(PROJECT_DIR),
@@ -169,7 +177,7 @@ def _run_dbt(args: list[str], raw: RawInput, warehouse: Path, work_dir: Path) ->
         "--log-path",
         str(work_dir / "logs"),
     ]
-    env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format)
+    env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format, history_dir)
     lines: list[str] = []
     with subprocess.Popen(
         cmd,
@@ -551,20 +559,30 @@ def _record(serve_dir: Path, row: dict[str, Any]) -> bool:
 
 
 @contextmanager
-def _literal_reader(raw: RawInput) -> Iterator[RawInput]:
-    """The input as readers should be given it: a folder whose name a reader would not
-    take literally (a glob, braces, quotes) is read through a plain-named link to it."""
-    if raw.raw_dir is None or not needs_alias(raw.raw_dir):
-        yield raw
+def _plain_alias(path: Path, name: str) -> Iterator[Path]:
+    """`path` as readers should be given it: a folder whose name a reader would not take
+    literally (a glob, braces, quotes) is read through a plain-named link to it."""
+    if not needs_alias(path):
+        yield path
         return
-    holder = Path(tempfile.mkdtemp(prefix="crm-raw-"))
-    link = holder / "raw"
-    os.symlink(raw.raw_dir, link)
+    holder = Path(tempfile.mkdtemp(prefix="crm-"))
+    link = holder / name
+    os.symlink(path, link)
     try:
-        yield raw.aliased(link)
+        yield link
     finally:
         link.unlink(missing_ok=True)
         holder.rmdir()
+
+
+@contextmanager
+def _literal_reader(raw: RawInput) -> Iterator[RawInput]:
+    """The input as readers should be given it (see _plain_alias)."""
+    if raw.raw_dir is None:
+        yield raw
+        return
+    with _plain_alias(raw.raw_dir, "raw") as path:
+        yield raw if path == raw.raw_dir else raw.aliased(path)
 
 
 @dataclass
@@ -581,6 +599,9 @@ class _Run:
     row: dict[str, Any]
     options: dict[str, Any]
     stage: str = "vars"
+    # The tier-history store as dbt reads it (a plain alias when needed); None: this
+    # build reads no stored history (a new input starts a new history).
+    history_reader: Path | None = None
 
     @property
     def work_dir(self) -> Path:
@@ -588,7 +609,9 @@ class _Run:
 
     def dbt(self, args: list[str]) -> tuple[int, str]:
         vars_arg = ["--vars", dumps_vars(self.dbt_vars)]
-        return _run_dbt([*args, *vars_arg], self.raw, self.warehouse, self.work_dir)
+        return _run_dbt(
+            [*args, *vars_arg], self.raw, self.warehouse, self.work_dir, self.history_reader
+        )
 
     def stages(self) -> Path:
         """Every stage in order; returns the published release, or raises StageFailed."""
@@ -618,6 +641,9 @@ class _Run:
         self.stage = "input"
         served = _served(self.serve_dir)
         _check_same_source(raw, served, self.options["new_source"])
+        new_input = served is not None and served.raw_input not in (None, raw.describe())
+        if new_input:  # the stored history describes the old input: not read, set aside
+            self.history_reader = None
         _say(f"1/4 expectations at the door on {raw.describe()}")
         stage_start = time.perf_counter()
         try:
@@ -723,6 +749,8 @@ class _Run:
             raise StageFailed(
                 "publish", _fault_lines(str(exc)) or f"{type(exc).__name__}: {exc}"
             ) from exc
+        self.stage = "history"
+        _keep_history(self.serve_dir, release, row, new_input)
         self.stage = "tidy"
         row["publish_seconds"] = round(time.perf_counter() - stage_start, 2)
         row.update(outcome="passed", release_id=release.name, ended_at=_utcnow())
@@ -736,6 +764,38 @@ class _Run:
         except OSError as exc:  # published already; a leftover folder is no failure
             _say(f"warning: old releases were not all removed: {exc}")
         return release
+
+
+def _keep_history(serve_dir: Path, release: Path, row: dict[str, Any], new_input: bool) -> None:
+    """After the switch: write the published date's snapshot to the history store (a
+    new input first sets the old input's store aside). A write that fails is said and
+    repaired by the next run's `history.recover`: the release holds the whole history."""
+    try:
+        if new_input:
+            aside = history.set_aside(serve_dir, "previous-input")
+            if aside:
+                _say(f"the history of the previous input is kept in {aside}")
+        day = dt.date.fromisoformat(str(row["as_of_date"]))
+        history.write_from_release(serve_dir, release, [day])
+        row["history_dates"] = day.isoformat()
+        _say(f"tier history: {len(history.stored_dates(serve_dir))} snapshot dates stored")
+    except (OSError, duckdb.Error) as exc:
+        _say(f"warning: the tier history store was not written ({exc}); the next run repairs it")
+
+
+def _prepare_history(serve_dir: Path) -> None:
+    """Under the lock, before a run: clear unfinished snapshot files and fill the store
+    with any date the current release holds and the store lacks."""
+    for leftover in history.clear_leftovers(serve_dir):
+        _say(f"removed {leftover}, left by a run that died while writing the tier history")
+    try:
+        recovered = history.recover(serve_dir)
+    except (OSError, duckdb.Error) as exc:
+        _say(f"warning: the tier history could not be checked against the current release: {exc}")
+        return
+    if recovered:
+        dates = ", ".join(day.isoformat() for day in recovered)
+        _say(f"tier history: restored {dates} from the current release")
 
 
 def refresh(
@@ -786,8 +846,10 @@ def refresh(
             _say(f"an earlier refresh ({crashed}) died without finishing; marked {outcome}")
         for leftover in clear_leftovers(serve_dir):
             _say(f"removed {leftover}, left by a refresh that died while publishing")
+        _prepare_history(serve_dir)
         row: dict[str, Any] = {
             "run_id": run_id,
+            "run_kind": "refresh",
             "started_at": started_at,
             "outcome": "running",
             "raw_input": raw.describe(),
@@ -801,8 +863,11 @@ def refresh(
             raw, serve_dir, warehouse, project_vars(overrides), started_at, run_name, row, options
         )
         try:
-            with _literal_reader(raw) as reader:
-                run.raw = reader
+            with (
+                _literal_reader(raw) as reader,
+                _plain_alias(history.store_dir(serve_dir), "history") as history_reader,
+            ):
+                run.raw, run.history_reader = reader, history_reader
                 result.release = run.stages()
             result.outcome = "passed"
         except StageFailed as exc:

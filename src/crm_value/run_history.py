@@ -49,6 +49,10 @@ SCHEMA = pa.schema(
         ("build_seconds", pa.float64()),
         ("publish_seconds", pa.float64()),
         ("release_id", pa.string()),
+        # 'refresh' or 'backfill' (null in rows written before backfills existed).
+        ("run_kind", pa.string()),
+        # The snapshot dates this run wrote to the tier-history store, comma-separated.
+        ("history_dates", pa.string()),
         ("report_dir", pa.string()),
         *[(f"{entity}_{count}", pa.int64()) for entity in ENTITIES for count in COUNTS],
     ]

@@ -52,6 +52,7 @@ def run_dbt(
     """Run `dbt <args>` on the project with its own warehouse, target and log folders."""
     env = os.environ.copy()
     env.pop("CRM_RAW_DIR", None)
+    env.pop("CRM_HISTORY_DIR", None)
     env.update(
         DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",

@@ -180,6 +180,18 @@ CASES = [
         "clv_pareto_nbd_series_converged",
     ),
     (
+        "assert_tier_migration_reconciles",
+        # a move to a date the history does not hold, from a tier that had no one
+        "insert into marts.fct_tier_migration select 'abc', as_of_date, as_of_date + 30, "
+        "'A', 'B', 'down', 1, 0, 0, 0 from marts.fct_customer_tier_history limit 1",
+        "assert_tier_migration_reconciles",
+    ),
+    (
+        "assert_cohort_retention_adds_up",
+        "update marts.fct_cohort_retention set revenue = revenue + 1 where months_since = 0",
+        "assert_cohort_retention_adds_up",
+    ),
+    (
         "test_name:crm_unique_combination,crm_reject_reasons",
         "insert into reference.crm_reject_reasons "
         "select * from reference.crm_reject_reasons limit 1",

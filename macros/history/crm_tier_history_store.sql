@@ -1,0 +1,53 @@
+{#-
+    The snapshots kept in the history store: one Parquet file per as_of_date in the folder
+    CRM_HISTORY_DIR (`crm-value refresh` and `backfill` set it to <serve_dir>/history).
+    With the variable unset, or no file yet, it is empty: a plain `dbt build` has the
+    history of its own date only. The store outlives every build: only a refresh that
+    published, or a backfill date whose build passed, adds a file (DECISIONLOG, "Where
+    the history lives").
+
+    A file written by an older version of the project keeps what it has: a column added
+    since reads as null, a column dropped since is ignored.
+-#}
+{% macro crm_tier_history_dir() %}
+    {%- set history_dir = env_var('CRM_HISTORY_DIR', '') | trim -%}
+    {%- for char in ['*', '?', '[', "'"] if char in history_dir -%}
+        {{ exceptions.raise_compiler_error(
+            "CRM_HISTORY_DIR '" ~ history_dir ~ "' holds " ~ char ~ ", which the store "
+            ~ "reader cannot take literally: rename the folder, or run `crm-value refresh`, "
+            ~ "which reads it through a plain alias") }}
+    {%- endfor -%}
+    {{ return(history_dir) }}
+{% endmacro %}
+
+{% macro crm_tier_history_store() %}
+    {{ return(adapter.dispatch('crm_tier_history_store', 'crm_value')()) }}
+{% endmacro %}
+
+{% macro duckdb__crm_tier_history_store() %}
+    {%- set history_dir = crm_tier_history_dir() -%}
+    {%- set pattern = history_dir ~ '/*.parquet' -%}
+    {%- set stored = [] -%}
+    {%- if history_dir != '' and execute -%}
+        {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
+        {%- do stored.append(found.columns[0].values()[0] > 0) -%}
+    {%- endif -%}
+    select
+        {% for column in crm_tier_history_columns() -%}
+            {{ column }}{{ ',' if not loop.last }}
+        {% endfor -%}
+    from (
+        select * from ({{ crm_tier_snapshot() }}) as typed
+        where false
+        {%- if stored and stored[0] %}
+            union all by name
+            select * from read_parquet('{{ pattern }}', union_by_name = true)
+        {%- endif %}
+    ) as snapshots
+{% endmacro %}
+
+{% macro default__crm_tier_history_store() %}
+    {{ exceptions.raise_compiler_error(
+        "The tier-history store is read on DuckDB only so far (adapter "
+        ~ adapter.type() ~ ")") }}
+{% endmacro %}

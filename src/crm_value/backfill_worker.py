@@ -1,0 +1,110 @@
+"""The backfill's dbt process: every pending date in one process, parsed once.
+
+    python -m crm_value.backfill_worker SPEC.json [dbt global flags...]
+
+`crm-value backfill` starts this as its child (so an interrupt or a crash inside dbt
+cannot take the backfill's run history with it). The project is parsed once; each date
+is then a `dbt build` of dim_customers and everything it needs, with that date's
+`as_of_date` and every data test of those models, run on the parsed manifest (a var
+changes only what the SQL compiles to, never the graph). The first date builds the
+staging layer too; the later ones rebuild only what depends on the analysis date. After
+a date's build and tests pass, its snapshot is exported and renamed into the history
+store: a date is stored whole or not at all, and an earlier date is never touched.
+
+SPEC.json: {"dates": [...], "vars": {...}, "serve_dir": "..."}. Prints one line per
+date; exit 0 when every date was stored, 1 at the first date that failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# dim_customers and all it reads; then only what hangs off the analysis date.
+FIRST_SELECTION = "+dim_customers"
+LATER_SELECTION = "int_analysis_date_resolved+,+dim_customers"
+# Unit tests do not depend on the data or the date: the refresh runs them. Tests that
+# also read a model outside the selection (the summary marts) would read another date's
+# tables: only tests whose every parent was built run.
+BUILD_FLAGS = ["--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"]
+
+
+def _say(message: str) -> None:
+    print(f"[backfill] {message}", flush=True)
+
+
+def _failures(result: Any) -> list[str]:
+    """One line per node that errored or failed."""
+    lines = []
+    for node in getattr(result.result, "results", None) or []:
+        status = str(getattr(node.status, "value", node.status))
+        if status in {"error", "fail", "runtime error"}:
+            message = " ".join(str(node.message or "").split())[:300]
+            lines.append(f"{node.node.name}: {status} ({message})")
+    if not lines and result.exception is not None:
+        lines.append(" ".join(str(result.exception).split())[:300])
+    return lines or ["dbt reported a failure (see the output above)"]
+
+
+def main(argv: list[str]) -> int:
+    from dbt.cli.main import dbtRunner
+
+    from crm_value import history
+
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    flags = argv[1:]
+    serve_dir = Path(spec["serve_dir"])
+    dates = [dt.date.fromisoformat(day) for day in spec["dates"]]
+
+    def dbt_vars(day: dt.date) -> list[str]:
+        return ["--vars", json.dumps({**spec["vars"], "as_of_date": day.isoformat()})]
+
+    parsed = dbtRunner().invoke(["parse", "--quiet", *flags, *dbt_vars(dates[0])])
+    if not parsed.success:
+        _say(f"FAILED: the project did not parse: {parsed.exception}")
+        return 1
+    runner = dbtRunner(manifest=parsed.result)
+    for position, day in enumerate(dates):
+        started = time.perf_counter()
+        selection = FIRST_SELECTION if position == 0 else LATER_SELECTION
+        built = runner.invoke(
+            ["build", "--quiet", "--select", selection, *BUILD_FLAGS, *flags, *dbt_vars(day)]
+        )
+        if not built.success:
+            _say(f"FAILED at {day}: " + "; ".join(_failures(built)))
+            return 1
+        nodes = len(built.result.results)
+        tmp = history.temporary_file(serve_dir, day)
+        try:
+            exported = runner.invoke(
+                [
+                    "run-operation",
+                    "crm_export_tier_snapshot",
+                    "--args",
+                    json.dumps({"path": str(tmp)}),
+                    "--quiet",
+                    *flags,
+                    *dbt_vars(day),
+                ]
+            )
+            if not exported.success:
+                _say(f"FAILED at {day}: the snapshot was not exported: {exported.exception}")
+                return 1
+            history.commit(tmp, serve_dir, day)
+        except OSError as exc:
+            _say(f"FAILED at {day}: the snapshot could not be stored: {exc}")
+            return 1
+        finally:
+            tmp.unlink(missing_ok=True)
+        seconds = time.perf_counter() - started
+        _say(f"stored {day}: {nodes} models and tests passed ({seconds:.1f} s)")
+        print(f"CRM-BACKFILL-STORED {day.isoformat()} {seconds:.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

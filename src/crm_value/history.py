@@ -1,0 +1,140 @@
+"""The tier-history store: the snapshots that outlive every build.
+
+One Parquet file per snapshot date, `<serve_dir>/history/<YYYY-MM-DD>.parquet`, each the
+rows of `marts.fct_customer_tier_history` for that date. The dbt model reads every file
+but its own date's (CRM_HISTORY_DIR); the store is written only here:
+
+- a refresh, after its switch, writes the date it published, from the published release;
+- a backfill writes a date once that date's build and audits passed.
+
+Each file is written under a temporary name and renamed into place, so a date is either
+wholly in the store or absent, and writing one date never touches another's file. The
+work database can be deleted, rebuilt or `--full-refresh`ed without losing a date, and a
+refresh that fails writes nothing. A store lost or cut short is filled again from the
+current release, which holds the whole history (`recover`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from crm_value.publish import SERVING_FILE, current_release
+
+STORE = "history"
+HISTORY_MART = "marts.fct_customer_tier_history"
+_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
+
+
+def store_dir(serve_dir: Path) -> Path:
+    return serve_dir / STORE
+
+
+def snapshot_file(serve_dir: Path, day: dt.date) -> Path:
+    return store_dir(serve_dir) / f"{day.isoformat()}.parquet"
+
+
+def stored_dates(serve_dir: Path) -> list[dt.date]:
+    """The snapshot dates in the store, oldest first."""
+    folder = store_dir(serve_dir)
+    if not folder.is_dir():
+        return []
+    found = (_FILE.match(path.name) for path in folder.iterdir() if path.is_file())
+    return sorted(dt.date.fromisoformat(match.group(1)) for match in found if match)
+
+
+def temporary_file(serve_dir: Path, day: dt.date) -> Path:
+    """Where a snapshot is written before `commit` renames it into the store."""
+    folder = store_dir(serve_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f".{day.isoformat()}.{os.getpid()}.tmp"
+
+
+def commit(tmp: Path, serve_dir: Path, day: dt.date) -> Path:
+    """Move a finished snapshot file into the store in one rename."""
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    final = snapshot_file(serve_dir, day)
+    os.replace(tmp, final)
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return final
+
+
+def clear_leftovers(serve_dir: Path) -> list[str]:
+    """Remove snapshot files a killed run left unfinished. Call only under the lock."""
+    folder = store_dir(serve_dir)
+    removed = []
+    for leftover in folder.glob(".*.tmp") if folder.is_dir() else []:
+        leftover.unlink(missing_ok=True)
+        removed.append(str(leftover))
+    return removed
+
+
+def write_from_release(serve_dir: Path, release: Path, days: Iterable[dt.date]) -> list[dt.date]:
+    """Write each date's rows of the release's history mart to the store; returns the
+    dates written."""
+    written = []
+    with duckdb.connect(str(release / SERVING_FILE), read_only=True) as con:
+        for day in days:
+            tmp = temporary_file(serve_dir, day)
+            try:
+                con.execute(
+                    f"copy (select * from {HISTORY_MART} where as_of_date = ?) to "
+                    f"'{_quote(tmp)}' (format parquet, compression zstd)",
+                    [day],
+                )
+                commit(tmp, serve_dir, day)
+            finally:
+                tmp.unlink(missing_ok=True)
+            written.append(day)
+    return written
+
+
+def release_dates(release: Path) -> list[dt.date]:
+    """The snapshot dates a release's history mart holds (none for a release published
+    before the history existed)."""
+    with duckdb.connect(str(release / SERVING_FILE), read_only=True) as con:
+        has_mart = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'marts' and table_name = 'fct_customer_tier_history'"
+        ).fetchall()[0][0]
+        if not has_mart:
+            return []
+        rows = con.execute(f"select distinct as_of_date from {HISTORY_MART} order by 1").fetchall()
+    return [row[0] for row in rows]
+
+
+def recover(serve_dir: Path) -> list[dt.date]:
+    """Write to the store every date the current release holds and the store lacks (a
+    refresh that died between its switch and its store write, a store deleted by hand).
+    Returns the dates written."""
+    release = current_release(serve_dir)
+    if release is None:
+        return []
+    missing = sorted(set(release_dates(release)) - set(stored_dates(serve_dir)))
+    return write_from_release(serve_dir, release, missing) if missing else []
+
+
+def set_aside(serve_dir: Path, why: str) -> Path | None:
+    """Move the whole store away (kept, never deleted), e.g. when the serving folder
+    starts to publish another input: a history must describe one input."""
+    folder = store_dir(serve_dir)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = folder.with_name(f"{STORE}.{why}-{stamp}")
+    os.replace(folder, aside)
+    return aside
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,444 @@
+"""The warehouse remembers (issue 12): the tier history, the backfill, migration, the key
+customers at risk, the effect per tier and cohort retention.
+
+- On the demo as `make build` leaves it (12 monthly dates backfilled, then the refresh),
+  and on generated data: the history row of a past date equals a point-in-time build for
+  that date, every label; the migration, the at-risk list and the cohort table equal
+  the independent implementation in reference_history.py.
+- On the clean fixture, the store's behaviour: a failed refresh adds nothing, rebuilding
+  one date leaves every other stored file byte-identical, a deleted work database loses
+  nothing, a backfill that fails part-way keeps its finished dates and a rerun does only
+  the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+import reference_history as ref
+from conftest import (
+    CLEAN,
+    CRM_VALUE,
+    PROJECT_DIR,
+    history,
+    refresh_env,
+    run_dbt,
+    run_refresh,
+    serving_file,
+)
+
+from crm_value.backfill import dates_before, dates_between
+from crm_value.generate import generate
+
+HISTORY_COLUMNS = [
+    "value_window_revenue",
+    "valid_orders",
+    "last_order_date",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_cell",
+    "is_quality_customer",
+    "clv",
+    "p_alive",
+    *ref.SCHEMES.values(),
+]
+POINT_IN_TIME = [
+    "build",
+    "--select",
+    "+dim_customers",
+    "--exclude-resource-type",
+    "unit_test",
+    "--indirect-selection",
+    "cautious",
+]
+
+
+def run_backfill(raw_dir: Path | None, serve: Path, *extra: str) -> subprocess.CompletedProcess:
+    args = [str(CRM_VALUE), "backfill", "--serve-dir", str(serve)]
+    args += ["--warehouse", str(serve.parent / "work.duckdb")]
+    if raw_dir is not None:
+        args += ["--raw-dir", str(raw_dir)]
+    return subprocess.run(
+        [*args, *extra],
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def query(serve: Path, sql: str, params: list | None = None) -> list[dict]:
+    with duckdb.connect(str(serving_file(serve)), read_only=True) as con:
+        cursor = con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def store_prints(serve: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((serve / "history").iterdir())
+    }
+
+
+def same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=0, abs_tol=1e-12)
+    return a == b
+
+
+# --- The demo, as `make build` leaves it, and generated data ---------------------------
+
+
+def _demo_is_built(serve: Path) -> bool:
+    if not serving_file(serve).exists():
+        return False
+    release = query(serve, "select raw_input from ops.release")[0]["raw_input"]
+    dates = query(
+        serve, "select count(distinct as_of_date) as n from marts.fct_customer_tier_history"
+    )
+    return release == "demo seeds" and dates[0]["n"] >= 13
+
+
+@pytest.fixture(scope="session")
+def demo_serve(tmp_path_factory) -> Path:
+    """The demo serving folder with its 12 backfilled months: the project's own serving/
+    when `make build` (which `make test` runs first) has made it, else a new one."""
+    built = PROJECT_DIR / "serving"
+    if _demo_is_built(built):
+        return built
+    serve = tmp_path_factory.mktemp("demo") / "serve"
+    run = run_backfill(None, serve, "--last", "12", "--every", "month")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    return serve
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> tuple[Path, Path]:
+    """Generated raw files (1,500 customers, a year and more of orders, anomalies and all)
+    with three quarterly dates backfilled and the refresh published."""
+    root = tmp_path_factory.mktemp("generated")
+    raw = root / "raw"
+    generate(raw, "csv", n_customers=1500, n_orders=15000, seed=7)
+    serve = root / "serve"
+    run = run_backfill(raw, serve, "--last", "3", "--every", "quarter", "--skip-freshness")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    return raw, serve
+
+
+def served_history(serve: Path) -> list[dict]:
+    return query(serve, "select * from marts.fct_customer_tier_history")
+
+
+def dates_of(serve: Path) -> list[dt.date]:
+    rows = query(
+        serve, "select distinct as_of_date from marts.fct_customer_tier_history order by 1"
+    )
+    return [row["as_of_date"] for row in rows]
+
+
+def test_the_demo_build_holds_twelve_monthly_dates(demo_serve):
+    dates = dates_of(demo_serve)
+    current = query(demo_serve, "select as_of_date from ops.release")[0]["as_of_date"]
+    assert dates[-1] == current
+    assert dates[-13:-1] == dates_before(current, "month", 12)
+    for mart in ("fct_tier_migration", "fct_tier_effect", "fct_key_customers_at_risk"):
+        assert query(demo_serve, f"select count(*) as n from marts.{mart}")[0]["n"] > 0, mart
+    pairs = query(
+        demo_serve, "select count(distinct from_as_of_date) as n from marts.fct_tier_migration"
+    )
+    assert pairs[0]["n"] == len(dates) - 1
+
+
+def check_point_in_time(serve: Path, day: dt.date, work: Path, raw_dir: Path | None) -> None:
+    build = run_dbt(POINT_IN_TIME, work, raw_dir=raw_dir, dbt_vars={"as_of_date": day.isoformat()})
+    assert build.returncode == 0, build.output[-3000:]
+    columns = ", ".join(HISTORY_COLUMNS)
+    fresh = {
+        row[0]: dict(zip(HISTORY_COLUMNS, row[1:], strict=True))
+        for row in build.query(f"select customer_id, {columns} from marts.dim_customers")
+    }
+    kept = {
+        row["customer_id"]: {c: row[c] for c in HISTORY_COLUMNS}
+        for row in query(
+            serve, "select * from marts.fct_customer_tier_history where as_of_date = ?", [day]
+        )
+    }
+    assert kept.keys() == fresh.keys()
+    differing = [
+        (customer, column, kept[customer][column], fresh[customer][column])
+        for customer in fresh
+        for column in HISTORY_COLUMNS
+        if not same(kept[customer][column], fresh[customer][column])
+    ]
+    assert not differing, differing[:10]
+
+
+@pytest.mark.parametrize("back", [12, 5])
+def test_demo_history_equals_point_in_time_builds(demo_serve, tmp_path, back):
+    day = dates_of(demo_serve)[-1 - back]
+    check_point_in_time(demo_serve, day, tmp_path, None)
+
+
+def test_generated_history_equals_a_point_in_time_build(generated, tmp_path):
+    raw, serve = generated
+    check_point_in_time(serve, dates_of(serve)[0], tmp_path, raw)
+
+
+@pytest.fixture(params=["demo", "generated"])
+def any_serve(request) -> Path:
+    if request.param == "demo":
+        return request.getfixturevalue("demo_serve")
+    return request.getfixturevalue("generated")[1]
+
+
+def test_migration_equals_the_reference(any_serve):
+    expected = ref.migration(served_history(any_serve))
+    served = {
+        (r["scheme"], r["from_as_of_date"], r["to_as_of_date"], r["from_tier"], r["to_tier"]): {
+            key: r[key]
+            for key in (
+                "movement",
+                "customers",
+                "from_revenue",
+                "to_revenue",
+                "bought_again_customers",
+            )
+        }
+        for r in query(any_serve, "select * from marts.fct_tier_migration")
+    }
+    assert served.keys() == expected.keys()
+    assert [k for k in expected if served[k] != expected[k]] == []
+
+
+def test_tier_effect_adds_up_from_the_history(any_serve):
+    """Each tier's shares of up, stayed, down, changed and exited sum to one, and its
+    customers are the tier's customers in the history."""
+    counts: dict[tuple, int] = {}
+    for row in served_history(any_serve):
+        for scheme, column in ref.SCHEMES.items():
+            if row[column] is not None:
+                key = (scheme, row["as_of_date"], row[column])
+                counts[key] = counts.get(key, 0) + 1
+    effect = query(any_serve, "select * from marts.fct_tier_effect")
+    assert {
+        (r["scheme"], r["as_of_date"], r["tier_code"]): r["customers"] for r in effect
+    } == counts
+    latest = max(r["as_of_date"] for r in effect)
+    for r in effect:
+        shares = [
+            r[f"{m}_share"] for m in ("moved_up", "stayed", "moved_down", "changed", "exited")
+        ]
+        if r["as_of_date"] == latest:
+            assert r["next_as_of_date"] is None and shares == [None] * 5
+        else:
+            assert math.isclose(sum(shares), 1.0, abs_tol=1e-9), r
+
+
+def test_at_risk_list_is_what_the_definition_selects(any_serve):
+    as_of = dates_of(any_serve)[-1]
+    current = {r["customer_id"]: r for r in query(any_serve, "select * from marts.dim_customers")}
+    expected = ref.at_risk(served_history(any_serve), current, as_of)
+    served = {
+        r["customer_id"]: r
+        for r in query(any_serve, "select * from marts.fct_key_customers_at_risk")
+    }
+    assert served.keys() == expected.keys()
+    for customer, want in expected.items():
+        got = {key: served[customer][key] for key in want}
+        assert got == want, customer
+        assert served[customer]["revenue_now"] == current[customer]["value_window_revenue"]
+        assert served[customer]["recommended_actions_zh"], customer
+        assert served[customer]["recommended_actions_en"], customer
+    ranks = sorted(served.values(), key=lambda r: r["call_rank"])
+    assert [r["revenue_then"] for r in ranks] == sorted(
+        (r["revenue_then"] for r in ranks), reverse=True
+    )
+
+
+def test_cohort_retention_equals_the_reference(tmp_path):
+    """On generated data with its rejected rows: the cohort table from the accepted valid
+    orders, counted in Python."""
+    raw = tmp_path / "raw"
+    generate(raw, "csv", n_customers=400, n_orders=4000, seed=11)
+    build = run_dbt(
+        ["build", "--select", "+fct_cohort_retention", "--indirect-selection", "cautious"],
+        tmp_path,
+        raw_dir=raw,
+    )
+    assert build.returncode == 0, build.output[-3000:]
+    orders = [
+        (customer, ordered_at.date(), amount)
+        for customer, ordered_at, amount in build.query(
+            "select customer_id, ordered_at, amount from staging.stg_crm__orders where is_completed"
+        )
+    ]
+    as_of = build.scalar("select as_of_date from intermediate.int_analysis_date_resolved")
+    expected = ref.cohorts(orders, as_of)
+    served = {
+        (row[0], row[1]): dict(
+            zip(
+                ["cohort_customers", "active_customers", "orders", "revenue", "cumulative_revenue"],
+                row[2:],
+                strict=True,
+            )
+        )
+        for row in build.query(
+            "select cohort_month, months_since, cohort_customers, active_customers, orders, "
+            "revenue, cumulative_revenue from marts.fct_cohort_retention"
+        )
+    }
+    assert served == expected
+    assert sum(v["revenue"] for v in served.values()) == sum(o[2] for o in orders if o[1] < as_of)
+
+
+# --- The store, on the clean fixture ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def two_dates(tmp_path_factory) -> Path:
+    """The clean fixture with two past dates stored (not published), built once."""
+    root = tmp_path_factory.mktemp("two_dates")
+    raw = root / "raw"
+    shutil.copytree(CLEAN, raw)
+    serve = root / "serve"
+    run = run_backfill(raw, serve, "--dates", "2024-12-01,2025-03-01", "--no-publish")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    return root
+
+
+@pytest.fixture
+def small(two_dates, tmp_path) -> tuple[Path, Path]:
+    """A copy of it (raw folder, serving folder and work database) to change."""
+    for name in ("raw", "serve"):
+        shutil.copytree(two_dates / name, tmp_path / name, symlinks=True)
+    shutil.copy(two_dates / "work.duckdb", tmp_path / "work.duckdb")
+    return tmp_path / "raw", tmp_path / "serve"
+
+
+def test_a_failed_refresh_adds_no_history(small):
+    raw, serve = small
+    before = store_prints(serve)
+    with open(raw / "orders.csv", "a", encoding="utf-8") as f:  # an order of no customer
+        f.write("O999,C404,2025-06-01 10:00:00,completed,1,10.00,5.00,web\n")
+    failed = run_refresh(raw, serve, {"as_of_date": "2025-07-01", "max_rejected_share": 0})
+    assert failed.returncode == 1, failed.output[-2000:]
+    assert store_prints(serve) == before
+    assert history(serve)[-1]["outcome"] == "failed"
+    assert history(serve)[-1]["history_dates"] is None
+
+
+def test_rebuilding_a_date_leaves_the_others_byte_identical(small):
+    raw, serve = small
+    first = run_refresh(raw, serve, {"as_of_date": "2025-07-01"})
+    assert first.returncode == 0, first.output[-3000:]
+    before = store_prints(serve)
+    assert sorted(before) == ["2024-12-01.parquet", "2025-03-01.parquet", "2025-07-01.parquet"]
+    redo = run_backfill(raw, serve, "--dates", "2025-03-01", "--redo", "--no-publish")
+    assert redo.returncode == 0, (redo.stdout + redo.stderr)[-3000:]
+    after = store_prints(serve)
+    assert {k: v for k, v in after.items() if k != "2025-03-01.parquet"} == {
+        k: v for k, v in before.items() if k != "2025-03-01.parquet"
+    }
+    # The work database goes (a full rebuild): the history does not.
+    (serve.parent / "work.duckdb").unlink()
+    again = run_refresh(raw, serve, {"as_of_date": "2025-07-01"})
+    assert again.returncode == 0, again.output[-3000:]
+    assert dates_of(serve) == [dt.date(2024, 12, 1), dt.date(2025, 3, 1), dt.date(2025, 7, 1)]
+    kept = {k: v for k, v in store_prints(serve).items() if k != "2025-07-01.parquet"}
+    assert kept == {k: v for k, v in after.items() if k != "2025-07-01.parquet"}
+
+
+def test_a_backfill_that_fails_part_way_keeps_what_it_finished(small):
+    raw, serve = small
+    blocked = serve / "history" / "2025-05-01.parquet"
+    blocked.mkdir()  # the store cannot take this date's file
+    run = run_backfill(raw, serve, "--dates", "2025-04-01,2025-05-01,2025-06-01", "--no-publish")
+    assert run.returncode == 1
+    assert "FAILED at stage 'build': 2025-05-01: the snapshot could not be stored" in run.stdout
+    row = history(serve)[-1]
+    assert (row["run_kind"], row["outcome"], row["history_dates"]) == (
+        "backfill",
+        "failed",
+        "2025-04-01",
+    )
+    blocked.rmdir()
+    rerun = run_backfill(raw, serve, "--dates", "2025-04-01,2025-05-01,2025-06-01", "--no-publish")
+    assert rerun.returncode == 0, (rerun.stdout + rerun.stderr)[-3000:]
+    assert "3 dates planned, 1 already stored, 2 to build" in rerun.stdout
+    assert history(serve)[-1]["history_dates"] == "2025-05-01,2025-06-01"
+
+
+def test_the_store_is_restored_from_the_current_release(small):
+    raw, serve = small
+    assert run_refresh(raw, serve, {"as_of_date": "2025-07-01"}).returncode == 0
+    shutil.rmtree(serve / "history")
+    run = run_backfill(raw, serve, "--dates", "2024-12-01", "--no-publish")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert "restored 2024-12-01, 2025-03-01, 2025-07-01 from the current release" in run.stdout
+    assert "1 dates planned, 1 already stored" in run.stdout
+
+
+# --- Planning dates and the command line ------------------------------------------------
+
+
+def test_dates_step_by_calendar_months_and_clamp_month_ends():
+    assert dates_between(dt.date(2024, 1, 31), dt.date(2024, 5, 1), "month") == [
+        dt.date(2024, 1, 31),
+        dt.date(2024, 2, 29),
+        dt.date(2024, 3, 31),
+        dt.date(2024, 4, 30),
+    ]
+    assert dates_between(dt.date(2024, 1, 1), dt.date(2024, 12, 31), "quarter")[-1] == dt.date(
+        2024, 10, 1
+    )
+    assert dates_between(dt.date(2024, 1, 1), dt.date(2024, 1, 15), "week") == [
+        dt.date(2024, 1, 1),
+        dt.date(2024, 1, 8),
+        dt.date(2024, 1, 15),
+    ]
+    assert dates_before(dt.date(2025, 3, 31), "month", 2) == [
+        dt.date(2025, 1, 31),
+        dt.date(2025, 2, 28),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give exactly one of --from/--to, --last or --dates"),
+        (["--from", "2024-01-01", "--to", "2024-06-01"], "--every"),
+        (["--from", "2024-06-01", "--to", "2024-01-01", "--every", "month"], "is after --to"),
+        (["--dates", "2024-13-01"], "not a date"),
+        (
+            ["--last", "3", "--every", "month", "--vars", json.dumps({"as_of_date": "2024-01-01"})],
+            "may not set as_of_date",
+        ),
+    ],
+)
+def test_bad_backfill_arguments_exit_2(tmp_path, args, message):
+    run = run_backfill(None, tmp_path / "serve", *args)
+    assert run.returncode == 2
+    assert message in run.stderr
+
+
+def test_dates_on_or_after_the_data_date_are_refused(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(CLEAN, raw)
+    run = run_backfill(raw, tmp_path / "serve", "--dates", "2030-01-01", "--no-publish")
+    assert run.returncode == 1
+    assert "on or after the data's as_of_date" in run.stdout
+    assert not (tmp_path / "serve" / "history").exists() or not os.listdir(
+        tmp_path / "serve" / "history"
+    )
