@@ -162,7 +162,15 @@ def backfill(
                 if code != 0:
                     raise StageFailed("vars", _error_lines(output))
                 stage = "input"
-                _check_same_source(raw, _served(serve_dir), new_source=False)
+                try:
+                    _check_same_source(raw, _served(serve_dir), new_source=False)
+                except StageFailed as exc:
+                    raise StageFailed(
+                        "input",
+                        exc.reason.split("; nothing was replaced")[0]
+                        + "; a history describes one input: publish the new one first with "
+                        "`crm-value refresh --new-source`, then backfill",
+                    ) from exc
                 _say(f"expectations at the door on {raw.describe()}")
                 stage_start = time.perf_counter()
                 try:

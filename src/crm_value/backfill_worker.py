@@ -60,8 +60,12 @@ def main(argv: list[str]) -> int:
     serve_dir = Path(spec["serve_dir"])
     dates = [dt.date.fromisoformat(day) for day in spec["dates"]]
 
+    # The history keeps the scores, not the backtest: with a fixed clv_model only the
+    # model that scores is fitted (clv_fit_scope scoring; the same scores).
+    date_vars = {**spec["vars"], "clv_fit_scope": "scoring"}
+
     def dbt_vars(day: dt.date) -> list[str]:
-        return ["--vars", json.dumps({**spec["vars"], "as_of_date": day.isoformat()})]
+        return ["--vars", json.dumps({**date_vars, "as_of_date": day.isoformat()})]
 
     parsed = dbtRunner().invoke(["parse", "--quiet", *flags, *dbt_vars(dates[0])])
     if not parsed.success:

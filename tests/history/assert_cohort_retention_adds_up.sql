@@ -10,7 +10,10 @@ cohorts as (
 ),
 
 customer_days as (
-    select * from {{ ref('int_orders_grouped_by_customer_day') }}
+    select purchase_days.*
+    from {{ ref('int_orders_grouped_by_customer_day') }} as purchase_days
+    inner join {{ ref('int_analysis_date_resolved') }} as analysis_date
+        on purchase_days.ordered_date < analysis_date.as_of_date
 ),
 
 cohort_totals as (

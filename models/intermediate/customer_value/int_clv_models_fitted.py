@@ -63,6 +63,10 @@ def model(dbt, session):
         .fetchall()
     )
     min_customers = int(dbt.config.get("clv_min_customers"))
+    # 'scoring' (a backfill date, with a fixed clv_model): only the model that scores and
+    # Gamma-Gamma on the full window; the rest is 'skipped' with that reason.
+    chosen = dbt.config.get("clv_model")
+    only_scoring = dbt.config.get("clv_fit_scope") == "scoring" and chosen in PURCHASE_MODELS
     inputs = dbt.ref("int_customers_clv_inputs")
     rows = []
     for window, (who, x_name, t_x_name, t_name, m_name) in WINDOWS.items():
@@ -70,10 +74,19 @@ def model(dbt, session):
         data = _columns(inputs, names)
         keep = data[who] > 0 if who else np.ones(len(data[x_name]), dtype=bool)
         x, t_x, big_t, m_x = (data[n][keep] for n in (x_name, t_x_name, t_name, m_name))
+        everything = (*PURCHASE_MODELS, ORDER_VALUE_MODEL)
+        wanted = (chosen, ORDER_VALUE_MODEL) if window == "full" else ()
         if len(x) < min_customers:
             where = "with a valid order" if window == "full" else "in the calibration period"
             why = f"skipped: {len(x)} customers {where}, fewer than clv_min_customers ({min_customers})"
-            fits = {m: Fit(m, why, n_customers=len(x)) for m in (*PURCHASE_MODELS, ORDER_VALUE_MODEL)}
+            fits = {m: Fit(m, why, n_customers=len(x)) for m in everything}
+        elif only_scoring:
+            why = "skipped: not fitted for a backfill date (clv_fit_scope scoring)"
+            fits = {m: Fit(m, why, n_customers=len(x)) for m in everything if m not in wanted}
+            if window == "full":
+                fits.update(fit_purchase_models(x, t_x, big_t, models=[chosen]))
+                fits[ORDER_VALUE_MODEL] = fit_order_value(x, m_x)
+            fits = {m: fits[m] for m in everything}
         else:
             fits = fit_purchase_models(x, t_x, big_t)
             fits[ORDER_VALUE_MODEL] = fit_order_value(x, m_x)

@@ -75,7 +75,8 @@ days_in_windows as (
             when purchase_days.ordered_date >= analysis_date.quarter_4_start_date then 4
         end as quarter_back
     from purchase_days
-    cross join analysis_date
+    inner join analysis_date
+        on purchase_days.ordered_date < analysis_date.as_of_date
 ),
 
 days_with_gaps as (

@@ -1,16 +1,13 @@
 {#-
-    One row per customer and purchase day: the valid (completed) orders dated before
-    as_of_date, summed by day. The CLV models count purchase days, not orders, and every
-    window starts at midnight, so a day lies wholly in or out of each window. The
-    per-customer summary and the CLV backtest's tracking both read this: the big scan over
-    orders happens once.
+    One row per customer and purchase day: the valid (completed) orders, summed by day, on
+    every day (the staging layer has already rejected future-dated orders). The CLV models
+    count purchase days, not orders, and every window starts at midnight, so a day lies
+    wholly in or out of each window. Every reader takes the days before as_of_date; the
+    table itself does not depend on the analysis date, so a backfill builds it once for
+    all its dates. The per-customer summary, the CLV backtest's tracking and the cohort
+    table read this: the big scan over orders happens once.
 -#}
 with
-
-analysis_date as (
-    select as_of_date
-    from {{ ref('int_analysis_date_resolved') }}
-),
 
 valid_orders as (
     select
@@ -23,17 +20,15 @@ valid_orders as (
     where is_completed
 ),
 
-orders_in_scope as (
+orders_by_day as (
     select
-        valid_orders.customer_id,
-        cast(valid_orders.ordered_at as date) as ordered_date,
-        valid_orders.quantity,
-        valid_orders.amount,
-        valid_orders.amount - valid_orders.cost as known_margin,
-        {{ crm_abc_measure('valid_orders.amount', 'valid_orders.cost') }} as measure
+        customer_id,
+        cast(ordered_at as date) as ordered_date,
+        quantity,
+        amount,
+        amount - cost as known_margin,
+        {{ crm_abc_measure('amount', 'cost') }} as measure
     from valid_orders
-    cross join analysis_date
-    where valid_orders.ordered_at < analysis_date.as_of_date
 ),
 
 final as (
@@ -46,7 +41,7 @@ final as (
         -- Null when no order of the day has a known cost.
         sum(known_margin) as known_margin,
         sum(measure) as measure
-    from orders_in_scope
+    from orders_by_day
     group by customer_id, ordered_date
 )
 

@@ -133,7 +133,8 @@ actual_days as (
     from purchase_days
     inner join calibration_customers
         on purchase_days.customer_id = calibration_customers.customer_id
-    cross join analysis_date
+    inner join analysis_date
+        on purchase_days.ordered_date < analysis_date.as_of_date
 ),
 
 actual_per_unit as (

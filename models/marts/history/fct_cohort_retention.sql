@@ -17,11 +17,13 @@ analysis_date as (
 
 customer_days as (
     select
-        customer_id,
-        ordered_date,
-        orders,
-        amount
-    from {{ ref('int_orders_grouped_by_customer_day') }}
+        purchase_days.customer_id,
+        purchase_days.ordered_date,
+        purchase_days.orders,
+        purchase_days.amount
+    from {{ ref('int_orders_grouped_by_customer_day') }} as purchase_days
+    inner join analysis_date
+        on purchase_days.ordered_date < analysis_date.as_of_date
 ),
 
 cohorts as (

@@ -5,6 +5,11 @@
     for it in the scheme, counts as 'not_in_scope', so becoming a customer is a change too.
     A tier held since the first snapshot has no previous tier and no change date; its days
     count from that first snapshot.
+
+    One pass over the history, no customer x date x scheme grid: per customer, the latest
+    snapshot whose tier differs from today's (and the tier there) in each scheme, and the
+    latest snapshot without the customer; the current run in the tier starts at the
+    snapshot after the later of the two.
 -#}
 {%- set schemes = crm_tier_scheme_columns() -%}
 
@@ -23,113 +28,125 @@ history as (
 ),
 
 snapshot_dates as (
-    select distinct as_of_date
-    from history
+    select
+        as_of_date,
+        row_number() over (order by as_of_date) as date_index
+    from (select distinct as_of_date from history) as dates
 ),
 
-current_customers as (
-    select history.customer_id
+current_tiers as (
+    select
+        {% for column in schemes.values() -%}
+            coalesce(history.{{ column }}, 'not_in_scope') as {{ column }},
+        {% endfor -%}
+        history.customer_id
     from history
     inner join analysis_date
         on history.as_of_date = analysis_date.as_of_date
 ),
 
-customer_snapshots as (
-    -- Every current customer at every snapshot, held there or not.
+earlier_tiers as (
     select
         {% for column in schemes.values() -%}
             coalesce(history.{{ column }}, 'not_in_scope') as {{ column }},
         {% endfor -%}
-        current_customers.customer_id,
-        snapshot_dates.as_of_date
-    from current_customers
-    cross join snapshot_dates
-    left join history
-        on
-            current_customers.customer_id = history.customer_id
-            and snapshot_dates.as_of_date = history.as_of_date
+        history.customer_id,
+        snapshot_dates.date_index
+    from history
+    inner join snapshot_dates
+        on history.as_of_date = snapshot_dates.as_of_date
+    inner join current_tiers
+        on history.customer_id = current_tiers.customer_id
 ),
 
-tiers as (
+presence as (
+    select
+        customer_id,
+        date_index,
+        lag(date_index) over (partition by customer_id order by date_index) as prior_index
+    from earlier_tiers
+),
+
+absences as (
+    -- The latest snapshot without the customer (0: present in every one so far).
+    select
+        customer_id,
+        count(*) as snapshots_present,
+        coalesce(max(
+            case
+                when prior_index is null and date_index > 1 then date_index - 1
+                when date_index - prior_index > 1 then date_index - 1
+            end
+        ), 0) as last_absent_index
+    from presence
+    group by customer_id
+),
+
+differences as (
+    select
+        {% for column in schemes.values() -%}
+            max(case when earlier_tiers.{{ column }} <> current_tiers.{{ column }} then earlier_tiers.date_index end)
+                as last_other_index_{{ column }},
+            {{ crm_arg_max('earlier_tiers.' ~ column, 'earlier_tiers.date_index') }}
+            filter (where earlier_tiers.{{ column }} <> current_tiers.{{ column }}) as last_other_{{ column }},
+        {% endfor -%}
+        current_tiers.customer_id
+    from current_tiers
+    inner join earlier_tiers
+        on current_tiers.customer_id = earlier_tiers.customer_id
+    group by current_tiers.customer_id
+),
+
+changes as (
     {% for scheme, column in schemes.items() -%}
         select
-            customer_id,
+            current_tiers.customer_id,
             '{{ scheme }}' as scheme,
-            as_of_date,
-            {{ column }} as tier_code
-        from customer_snapshots
+            current_tiers.{{ column }} as current_tier,
+            coalesce(differences.last_other_index_{{ column }}, 0) as last_other_index,
+            differences.last_other_{{ column }} as last_other_tier,
+            -- Absent means not_in_scope: a change only for a customer in scope now.
+            case
+                when current_tiers.{{ column }} = 'not_in_scope' then 0 else absences.last_absent_index
+            end as last_absent_index
+        from current_tiers
+        inner join differences
+            on current_tiers.customer_id = differences.customer_id
+        inner join absences
+            on current_tiers.customer_id = absences.customer_id
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
-marked as (
+last_changes as (
     select
         customer_id,
         scheme,
-        as_of_date,
-        tier_code,
-        lag(tier_code) over (partition by customer_id, scheme order by as_of_date) as prior_tier_code
-    from tiers
-),
-
-streaks as (
-    select
-        customer_id,
-        scheme,
-        as_of_date,
-        tier_code,
-        prior_tier_code,
-        sum(case when prior_tier_code <> tier_code then 1 else 0 end) over (
-            partition by customer_id, scheme order by as_of_date
-            rows between unbounded preceding and current row
-        ) as streak
-    from marked
-),
-
-current_streaks as (
-    select
-        customer_id,
-        scheme,
-        max(streak) as streak,
-        count(*) as snapshots
-    from streaks
-    group by customer_id, scheme
-),
-
-streak_starts as (
-    select
-        streaks.customer_id,
-        streaks.scheme,
-        streaks.as_of_date,
-        streaks.tier_code,
-        streaks.prior_tier_code,
-        current_streaks.snapshots,
-        row_number() over (
-            partition by streaks.customer_id, streaks.scheme order by streaks.as_of_date
-        ) as position_in_streak
-    from streaks
-    inner join current_streaks
-        on
-            streaks.customer_id = current_streaks.customer_id
-            and streaks.scheme = current_streaks.scheme
-            and streaks.streak = current_streaks.streak
+        current_tier,
+        case when last_absent_index > last_other_index then last_absent_index else last_other_index end
+            as last_change_index,
+        case
+            when last_absent_index > last_other_index then 'not_in_scope' else last_other_tier
+        end as previous_tier
+    from changes
 ),
 
 final as (
     select
-        streak_starts.customer_id,
-        streak_starts.scheme,
+        last_changes.customer_id,
+        last_changes.scheme,
         analysis_date.as_of_date,
-        streak_starts.tier_code as current_tier,
-        streak_starts.prior_tier_code as previous_tier,
-        case when streak_starts.prior_tier_code is not null then streak_starts.as_of_date end as changed_on,
-        streak_starts.as_of_date as tier_since,
-        cast({{ crm_days_between('streak_starts.as_of_date', 'analysis_date.as_of_date') }} as integer)
+        last_changes.current_tier,
+        last_changes.previous_tier,
+        case when last_changes.last_change_index > 0 then tier_start.as_of_date end as changed_on,
+        tier_start.as_of_date as tier_since,
+        cast({{ crm_days_between('tier_start.as_of_date', 'analysis_date.as_of_date') }} as integer)
             as days_in_current_tier,
-        cast(streak_starts.snapshots as integer) as snapshots
-    from streak_starts
+        cast((select count(*) from snapshot_dates) as integer) as snapshots
+    from last_changes
     cross join analysis_date
-    where streak_starts.position_in_streak = 1
+    inner join snapshot_dates as tier_start
+        on last_changes.last_change_index + 1 = tier_start.date_index
 )
 
 select * from final
