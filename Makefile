@@ -41,14 +41,14 @@ test: setup lint build pytest
 lint: sqlfluff ruff
 
 sqlfluff: setup
-	$(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/sqlfluff lint --processes 2 models macros tests analyses
 
 ruff: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
 pytest: setup
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 ## dbt-build: the dbt build alone, into the work database (no expectations, no publish)
 dbt-build: setup
