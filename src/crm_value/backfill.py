@@ -36,8 +36,6 @@ from typing import Any
 from crm_value import history, run_history
 from crm_value.publish import clear_leftovers, current_problem, current_release
 from crm_value.refresh import (
-    DEFAULT_SERVE_DIR,
-    DEFAULT_WAREHOUSE,
     INTERRUPT_CODES,
     MAX_CUSTOMER_DROP,
     Interrupted,
@@ -55,10 +53,10 @@ from crm_value.refresh import (
     _run_dbt,
     _served,
     _utcnow,
-    _work_database_problem,
     refresh,
+    where_to_work,
 )
-from crm_value.settings import RawInput, dumps_vars, parse_vars, project_vars, unknown_vars
+from crm_value.settings import RawInput, dumps_vars, project_vars, unknown_vars
 
 STEPS = {"week": (0, 7), "month": (1, 0), "quarter": (3, 0)}  # (months, days)
 WORKER = [sys.executable, "-m", "crm_value.backfill_worker"]
@@ -343,21 +341,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--from {args.start} is after --to {args.end}")
     if args.last is not None and (args.last < 1 or args.every is None):
         parser.error("--last needs a count of at least 1 and --every")
-    try:
-        raw = RawInput.from_env(args.raw_dir, args.format)
-        overrides = parse_vars(args.vars)
-    except ValueError as exc:
-        parser.error(str(exc))
+    raw, overrides, serve_dir, warehouse = where_to_work(parser, args)
     if "as_of_date" in overrides:
         parser.error("--vars may not set as_of_date: the backfill sets it for each date")
-    for name in ("CRM_SERVE_DIR", "CRM_WAREHOUSE_PATH"):
-        if name in os.environ and not os.environ[name].strip():
-            parser.error(f"{name} is set but empty: unset it for the default, or set a path")
-    serve_dir = args.serve_dir or Path(os.environ.get("CRM_SERVE_DIR") or DEFAULT_SERVE_DIR)
-    warehouse = args.warehouse or Path(os.environ.get("CRM_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE)
-    problem = _work_database_problem(warehouse, serve_dir)
-    if problem:
-        parser.error(problem)
     serve_dir, warehouse = serve_dir.resolve(), warehouse.resolve()
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:

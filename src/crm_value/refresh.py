@@ -945,6 +945,27 @@ def _work_database_problem(warehouse: Path, serve_dir: Path) -> str | None:
     return None
 
 
+def where_to_work(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> tuple[RawInput, dict[str, Any], Path, Path]:
+    """The input, the --vars, the serving folder and the work database of a refresh or a
+    backfill, from its arguments and the environment; a bad one is the parser's error."""
+    try:
+        raw = RawInput.from_env(args.raw_dir, args.format)
+        overrides = parse_vars(args.vars)
+    except ValueError as exc:
+        parser.error(str(exc))
+    for name in ("CRM_SERVE_DIR", "CRM_WAREHOUSE_PATH"):
+        if name in os.environ and not os.environ[name].strip():
+            parser.error(f"{name} is set but empty: unset it for the default, or set a path")
+    serve_dir = args.serve_dir or Path(os.environ.get("CRM_SERVE_DIR") or DEFAULT_SERVE_DIR)
+    warehouse = args.warehouse or Path(os.environ.get("CRM_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE)
+    problem = _work_database_problem(warehouse, serve_dir)
+    if problem:
+        parser.error(problem)
+    return raw, overrides, serve_dir, warehouse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-value refresh", description=__doc__.splitlines()[0])
     parser.add_argument("--raw-dir", help="raw files folder (default: $CRM_RAW_DIR, else demo)")
@@ -976,23 +997,11 @@ def main(argv: list[str] | None = None) -> int:
         f"may lose (default {MAX_CUSTOMER_DROP}; 1 allows any drop)",
     )
     args = parser.parse_args(argv)
-    try:
-        raw = RawInput.from_env(args.raw_dir, args.format)
-        overrides = parse_vars(args.vars)
-    except ValueError as exc:
-        parser.error(str(exc))
     if args.keep_releases < 1:
         parser.error("--keep-releases must be at least 1")
     if not 0 <= args.max_customer_drop <= 1:
         parser.error("--max-customer-drop must be between 0 and 1")
-    for name in ("CRM_SERVE_DIR", "CRM_WAREHOUSE_PATH"):
-        if name in os.environ and not os.environ[name].strip():
-            parser.error(f"{name} is set but empty: unset it for the default, or set a path")
-    serve_dir = args.serve_dir or Path(os.environ.get("CRM_SERVE_DIR") or DEFAULT_SERVE_DIR)
-    warehouse = args.warehouse or Path(os.environ.get("CRM_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE)
-    problem = _work_database_problem(warehouse, serve_dir)
-    if problem:
-        parser.error(problem)
+    raw, overrides, serve_dir, warehouse = where_to_work(parser, args)
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         result = refresh(

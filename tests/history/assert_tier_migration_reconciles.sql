@@ -5,7 +5,6 @@
     are its customers at the later one; the revenues add up the same way. Returns each
     tier and date where they differ.
 -#}
-{%- set schemes = crm_tier_scheme_columns() -%}
 
 with
 
@@ -14,18 +13,7 @@ history as (
 ),
 
 tier_counts as (
-    {% for scheme, column in schemes.items() -%}
-        select
-            '{{ scheme }}' as scheme,
-            as_of_date,
-            {{ column }} as tier_code,
-            count(*) as customers,
-            coalesce(sum(value_window_revenue), 0) as revenue
-        from history
-        where {{ column }} is not null
-        group by as_of_date, {{ column }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ crm_tier_counts('history') }}
 ),
 
 migration as (

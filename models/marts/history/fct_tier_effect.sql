@@ -5,7 +5,6 @@
     scope, and the share retained: with a valid order between the two snapshots. The
     latest snapshot has no next one: its shares are null.
 -#}
-{%- set schemes = crm_tier_scheme_columns() -%}
 
 with
 
@@ -14,18 +13,7 @@ history as (
 ),
 
 tiers as (
-    {% for scheme, column in schemes.items() -%}
-        select
-            '{{ scheme }}' as scheme,
-            as_of_date,
-            {{ column }} as tier_code,
-            count(*) as customers,
-            sum(value_window_revenue) as revenue
-        from history
-        where {{ column }} is not null
-        group by as_of_date, {{ column }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ crm_tier_counts('history') }}
 ),
 
 moves as (
@@ -54,7 +42,7 @@ final as (
         tiers.tier_code,
         moves.next_as_of_date,
         cast(tiers.customers as integer) as customers,
-        cast(coalesce(tiers.revenue, 0) as decimal(18, 2)) as revenue,
+        cast(tiers.revenue as decimal(18, 2)) as revenue,
         cast(moves.next_revenue as decimal(18, 2)) as next_revenue,
         cast(moves.moved_up as double) / tiers.customers as moved_up_share,
         cast(moves.stayed as double) / tiers.customers as stayed_share,
