@@ -28,7 +28,7 @@ leaving as (
         sum(customers) as customers,
         sum(from_revenue) as revenue
     from migration
-    where from_tier <> 'not_in_scope'
+    where from_tier <> {{ crm_not_in_scope() }}
     group by scheme, from_as_of_date, from_tier
 ),
 
@@ -40,7 +40,7 @@ arriving as (
         sum(customers) as customers,
         sum(to_revenue) as revenue
     from migration
-    where to_tier <> 'not_in_scope'
+    where to_tier <> {{ crm_not_in_scope() }}
     group by scheme, to_as_of_date, to_tier
 ),
 

@@ -37,7 +37,7 @@ snapshot_dates as (
 current_tiers as (
     select
         {% for column in schemes.values() -%}
-            coalesce(history.{{ column }}, 'not_in_scope') as {{ column }},
+            coalesce(history.{{ column }}, {{ crm_not_in_scope() }}) as {{ column }},
         {% endfor -%}
         history.customer_id
     from history
@@ -48,7 +48,7 @@ current_tiers as (
 earlier_tiers as (
     select
         {% for column in schemes.values() -%}
-            coalesce(history.{{ column }}, 'not_in_scope') as {{ column }},
+            coalesce(history.{{ column }}, {{ crm_not_in_scope() }}) as {{ column }},
         {% endfor -%}
         history.customer_id,
         snapshot_dates.date_index
@@ -107,7 +107,7 @@ changes as (
             differences.last_other_{{ column }} as last_other_tier,
             -- Absent means not_in_scope: a change only for a customer in scope now.
             case
-                when current_tiers.{{ column }} = 'not_in_scope' then 0 else absences.last_absent_index
+                when current_tiers.{{ column }} = {{ crm_not_in_scope() }} then 0 else absences.last_absent_index
             end as last_absent_index
         from current_tiers
         inner join differences
@@ -126,7 +126,7 @@ last_changes as (
         case when last_absent_index > last_other_index then last_absent_index else last_other_index end
             as last_change_index,
         case
-            when last_absent_index > last_other_index then 'not_in_scope' else last_other_tier
+            when last_absent_index > last_other_index then {{ crm_not_in_scope() }} else last_other_tier
         end as previous_tier
     from changes
 ),

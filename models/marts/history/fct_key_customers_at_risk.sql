@@ -110,7 +110,7 @@ downgrades as (
     select
         now_tiers.customer_id,
         now_tiers.scheme,
-        coalesce(now_tiers.tier_code, 'not_in_scope') as tier_code,
+        coalesce(now_tiers.tier_code, {{ crm_not_in_scope() }}) as tier_code,
         'downgraded' as win_back_case,
         {{ crm_downgrade_rule_rank() }} as rule_rank
     from latest_key_tier

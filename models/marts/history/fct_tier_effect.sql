@@ -31,7 +31,7 @@ moves as (
         sum(bought_again_customers) as retained,
         sum(to_revenue) as next_revenue
     from {{ ref('fct_tier_migration') }}
-    where from_tier <> 'not_in_scope'
+    where from_tier <> {{ crm_not_in_scope() }}
     group by scheme, from_as_of_date, from_tier
 ),
 

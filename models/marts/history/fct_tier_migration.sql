@@ -57,8 +57,8 @@ after_move as (
 paired as (
     select
         {% for column in schemes.values() -%}
-            coalesce(before_move.{{ column }}, 'not_in_scope') as from_{{ column }},
-            coalesce(after_move.{{ column }}, 'not_in_scope') as to_{{ column }},
+            coalesce(before_move.{{ column }}, {{ crm_not_in_scope() }}) as from_{{ column }},
+            coalesce(after_move.{{ column }}, {{ crm_not_in_scope() }}) as to_{{ column }},
         {% endfor -%}
         coalesce(before_move.from_as_of_date, after_move.from_as_of_date) as from_as_of_date,
         coalesce(before_move.to_as_of_date, after_move.to_as_of_date) as to_as_of_date,
@@ -89,7 +89,7 @@ moves as (
             sum(to_revenue) as to_revenue,
             sum(case when bought_again then 1 else 0 end) as bought_again_customers
         from paired
-        where from_{{ column }} <> 'not_in_scope' or to_{{ column }} <> 'not_in_scope'
+        where from_{{ column }} <> {{ crm_not_in_scope() }} or to_{{ column }} <> {{ crm_not_in_scope() }}
         group by from_as_of_date, to_as_of_date, from_{{ column }}, to_{{ column }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -111,8 +111,8 @@ final as (
         moves.from_tier,
         moves.to_tier,
         case
-            when moves.from_tier = 'not_in_scope' then 'entered'
-            when moves.to_tier = 'not_in_scope' then 'exited'
+            when moves.from_tier = {{ crm_not_in_scope() }} then 'entered'
+            when moves.to_tier = {{ crm_not_in_scope() }} then 'exited'
             when moves.from_tier = moves.to_tier then 'stayed'
             when from_rank.value_rank is null or to_rank.value_rank is null then 'changed'
             when to_rank.value_rank < from_rank.value_rank then 'up'
