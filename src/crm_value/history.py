@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from crm_value.publish import SERVING_FILE, current_release
+from crm_value.publish import SERVING_FILE, _fsync, _fsync_dir, _quote, current_release
 
 STORE = "history"
 HISTORY_MART = "marts.fct_customer_tier_history"
@@ -57,15 +57,10 @@ def temporary_file(serve_dir: Path, day: dt.date) -> Path:
 
 def commit(tmp: Path, serve_dir: Path, day: dt.date) -> Path:
     """Move a finished snapshot file into the store in one rename."""
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    _fsync(tmp)
     final = snapshot_file(serve_dir, day)
     os.replace(tmp, final)
-    fd = os.open(final.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync_dir(final.parent)
     return final
 
 
@@ -134,7 +129,3 @@ def set_aside(serve_dir: Path, why: str) -> Path | None:
     aside = folder.with_name(f"{STORE}.{why}-{stamp}")
     os.replace(folder, aside)
     return aside
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
