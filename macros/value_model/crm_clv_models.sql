@@ -5,3 +5,12 @@
 {% macro crm_clv_models() %}
     {{ return(['bgnbd', 'mbgnbd', 'pareto_nbd']) }}
 {% endmacro %}
+
+{#-
+    True when only the chosen purchase model is fitted, on the full window (var
+    clv_fit_scope 'scoring' with a named clv_model; int_clv_models_fitted marks the rest
+    'skipped'): the scores then need only that model's full-window rows.
+-#}
+{% macro crm_clv_scores_chosen_only() %}
+    {{ return(var('clv_fit_scope') == 'scoring' and var('clv_model') in crm_clv_models()) }}
+{% endmacro %}

@@ -10,11 +10,14 @@
       int_customers_clv_backtested sets them beside what the customers did.
     Each row is scored with the parameters fitted on its window, and the order value with
     that window's Gamma-Gamma (or its limit). A model its window's data could not fit has
-    null scores. A view: each reader computes only the window it reads.
+    null scores. A view: each reader computes only the window it reads. A past date of a
+    backfill (crm_clv_scores_chosen_only) fits only the chosen model on the full window:
+    then only those rows, and the backtest is empty.
 -#}
 {{ config(materialized='view') }}
 {%- do crm_validate_clv_vars() -%}
 {%- set unit = var('clv_time_unit_days') -%}
+{%- set chosen_only = crm_clv_scores_chosen_only() -%}
 
 with
 
@@ -104,6 +107,7 @@ inputs as (
         mean_repeat_value,
         {{ var('clv_horizon_days') }} as horizon_days
     from clv_inputs
+    {%- if not chosen_only %}
     union all
     select
         customer_id,
@@ -117,6 +121,7 @@ inputs as (
         {{ var('clv_holdout_days') }} as horizon_days
     from clv_inputs
     where is_calibration_customer
+    {%- endif %}
 ),
 
 purchase_models as (
@@ -134,7 +139,12 @@ purchase_models as (
         purchase_rate,
         dropout_probability
     from fits
-    where predicts = 'purchases'
+    where
+        predicts = 'purchases'
+        {%- if chosen_only %}
+            and fit_window = 'full'
+            and model = '{{ var("clv_model") }}'
+        {%- endif %}
 ),
 
 order_value_models as (
