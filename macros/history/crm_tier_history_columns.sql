@@ -16,11 +16,20 @@
     {{ return(columns) }}
 {% endmacro %}
 
-{#- This build's snapshot: the history columns of every customer in dim_customers. -#}
-{% macro crm_tier_snapshot() %}
+{#-
+    This build's snapshot: the history columns of every customer in dim_customers, or in
+    `dim_customers_sql`, dim_customers' own compiled SELECT (the backfill's past dates,
+    which do not write the table).
+-#}
+{% macro crm_tier_snapshot(dim_customers_sql=none) %}
     select
         {% for column in crm_tier_history_columns() -%}
             {{ column }}{{ ',' if not loop.last }}
         {% endfor -%}
-    from {{ ref('dim_customers') }}
+    from
+    {%- if dim_customers_sql %} (
+        {{ dim_customers_sql }}
+    ) as dim_customers
+    {%- else %} {{ ref('dim_customers') }}
+    {%- endif %}
 {% endmacro %}

@@ -6,9 +6,9 @@
 
 The same audited path as a refresh, shared where the dates allow it: the vars are checked
 and the expectations judge the raw files once; then one dbt process builds, for each date
-still missing from the history store, dim_customers and all it needs with that date's
-`as_of_date`, runs those models' data tests, and stores the date's snapshot only when
-they pass (crm_value.backfill_worker). The staging layer is built once, for the first
+still missing from the history store, everything dim_customers reads with that date's
+`as_of_date`, runs those models' data tests, and stores the date's snapshot (computed by
+dim_customers' own SQL) only when they pass (crm_value.backfill_worker). The staging layer is built once, for the first
 date. A backfill that stops keeps every date it stored; run it again and it does only
 the rest (`--redo` rebuilds stored dates too). Finally a refresh publishes a release
 whose history holds every stored date (skip it with `--no-publish`).
@@ -60,6 +60,10 @@ from crm_value.settings import RawInput, dumps_vars, project_vars, unknown_vars
 
 STEPS = {"week": (0, 7), "month": (1, 0), "quarter": (3, 0)}  # (months, days)
 WORKER = [sys.executable, "-m", "crm_value.backfill_worker"]
+# A past date fits only the CLV model that scores: the history keeps the scores, not the
+# backtest (same scores; DECISIONLOG). The vars check and the worker's parse see the same
+# vars, so the worker's parse reuses the check's (dbt's partial parsing).
+PAST_DATE_VARS = {"clv_fit_scope": "scoring"}
 
 
 def _say(message: str) -> None:
@@ -150,9 +154,10 @@ def backfill(
             if problems:
                 raise StageFailed("vars", "; ".join(problems))
             dbt_vars = project_vars(overrides)
+            past_vars = {**dbt_vars, **PAST_DATE_VARS}
             with _literal_reader(raw) as reader:
                 code, output = _run_dbt(
-                    ["run-operation", "crm_validate_vars", "--vars", dumps_vars(dbt_vars)],
+                    ["run-operation", "crm_validate_vars", "--vars", dumps_vars(past_vars)],
                     reader,
                     warehouse,
                     work_dir,
@@ -201,7 +206,7 @@ def backfill(
                 if pending:
                     stage = "build"
                     stage_start = time.perf_counter()
-                    stored, failure = _build_dates(reader, serve_dir, warehouse, dbt_vars, pending)
+                    stored, failure = _build_dates(reader, serve_dir, warehouse, past_vars, pending)
                     row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
                     row["history_dates"] = ",".join(day.isoformat() for day in stored) or None
                     if failure:

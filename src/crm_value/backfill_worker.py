@@ -4,12 +4,14 @@
 
 `crm-value backfill` starts this as its child (so an interrupt or a crash inside dbt
 cannot take the backfill's run history with it). The project is parsed once; each date
-is then a `dbt build` of dim_customers and everything it needs, with that date's
-`as_of_date` and every data test of those models, run on the parsed manifest (a var
-changes only what the SQL compiles to, never the graph). The first date builds the
-staging layer too; the later ones rebuild only what depends on the analysis date. After
-a date's build and tests pass, its snapshot is exported and renamed into the history
-store: a date is stored whole or not at all, and an earlier date is never touched.
+is then a `dbt build` of everything dim_customers reads, with that date's `as_of_date`
+and every data test of those models, run on the parsed manifest (a var changes only
+what the SQL compiles to, never the graph). The first date builds the staging layer
+too; the later ones rebuild only what depends on the analysis date. After a date's build
+and tests pass, its snapshot is exported from dim_customers' own SQL, compiled for that
+date (the labels exactly as a build computes them, without writing a table nobody reads
+between dates), and renamed into the history store: a date is stored whole or not at
+all, and an earlier date is never touched.
 
 SPEC.json: {"dates": [...], "vars": {...}, "serve_dir": "..."}. Prints one line per
 date; exit 0 when every date was stored, 1 at the first date that failed.
@@ -19,18 +21,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-# dim_customers and all it reads; then only what hangs off the analysis date.
-FIRST_SELECTION = "+dim_customers"
-LATER_SELECTION = "int_analysis_date_resolved+,+dim_customers"
+# Every model dim_customers reads, and their tests; then only what hangs off the
+# analysis date. dim_customers itself is compiled, not built: the snapshot reads its
+# SELECT. (`--exclude dim_customers` would keep its tests, which read the table.)
+SNAPSHOT_MODEL = "dim_customers"
+DATE_ROOT = "int_analysis_date_resolved"
 # Unit tests do not depend on the data or the date: the refresh runs them. Tests that
 # also read a model outside the selection (the summary marts) would read another date's
 # tables: only tests whose every parent was built run.
 BUILD_FLAGS = ["--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"]
+
+
+def _selections(manifest: Any) -> tuple[list[str], list[str]]:
+    """The first date's selection and the later dates': every parent of the snapshot
+    model with all it reads; later, only the part that depends on the analysis date."""
+    (snapshot,) = (n for n in manifest.nodes.values() if n.name == SNAPSHOT_MODEL)
+    parents = sorted(manifest.nodes[u].name for u in snapshot.depends_on.nodes)
+    return [f"+{p}" for p in parents], [f"{DATE_ROOT}+,+{p}" for p in parents]
 
 
 def _say(message: str) -> None:
@@ -50,6 +63,17 @@ def _failures(result: Any) -> list[str]:
     return lines or ["dbt reported a failure (see the output above)"]
 
 
+def _keep_run_results(flags: list[str], day: dt.date) -> None:
+    """Keep the date's run_results.json (the export would overwrite it) beside the others,
+    as target/backfill/<date>/run_results.json: what each model and test cost that date."""
+    if "--target-path" not in flags:
+        return
+    target = Path(flags[flags.index("--target-path") + 1])
+    kept = target / "backfill" / day.isoformat()
+    kept.mkdir(parents=True, exist_ok=True)
+    shutil.copy(target / "run_results.json", kept / "run_results.json")
+
+
 def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
@@ -60,28 +84,46 @@ def main(argv: list[str]) -> int:
     serve_dir = Path(spec["serve_dir"])
     dates = [dt.date.fromisoformat(day) for day in spec["dates"]]
 
-    # The history keeps the scores, not the backtest: with a fixed clv_model only the
-    # model that scores is fitted (clv_fit_scope scoring; the same scores).
-    date_vars = {**spec["vars"], "clv_fit_scope": "scoring"}
-
+    # spec["vars"] are the vars of every past date (the backfill's PAST_DATE_VARS included)
+    # but its as_of_date. The parse sees them as the backfill's vars check did, and reuses
+    # its parse; a var changes only what the SQL compiles to, never the graph.
     def dbt_vars(day: dt.date) -> list[str]:
-        return ["--vars", json.dumps({**date_vars, "as_of_date": day.isoformat()})]
+        return ["--vars", json.dumps({**spec["vars"], "as_of_date": day.isoformat()})]
 
-    parsed = dbtRunner().invoke(["parse", "--quiet", *flags, *dbt_vars(dates[0])])
+    parsed = dbtRunner().invoke(["parse", "--quiet", *flags, "--vars", json.dumps(spec["vars"])])
     if not parsed.success:
         _say(f"FAILED: the project did not parse: {parsed.exception}")
         return 1
     runner = dbtRunner(manifest=parsed.result)
+    first, later = _selections(parsed.result)
     for position, day in enumerate(dates):
         started = time.perf_counter()
-        selection = FIRST_SELECTION if position == 0 else LATER_SELECTION
+        selection = first if position == 0 else later
         built = runner.invoke(
-            ["build", "--quiet", "--select", selection, *BUILD_FLAGS, *flags, *dbt_vars(day)]
+            ["build", "--quiet", "--select", *selection, *BUILD_FLAGS, *flags, *dbt_vars(day)]
         )
         if not built.success:
             _say(f"FAILED at {day}: " + "; ".join(_failures(built)))
             return 1
         nodes = len(built.result.results)
+        _keep_run_results(flags, day)
+        compiled = runner.invoke(
+            [
+                "compile",
+                "--log-level",  # --quiet would still print the compiled SQL
+                "none",
+                "--select",
+                SNAPSHOT_MODEL,
+                "--indirect-selection",
+                "empty",
+                *flags,
+                *dbt_vars(day),
+            ]
+        )
+        if not compiled.success:
+            _say(f"FAILED at {day}: {SNAPSHOT_MODEL} did not compile: {compiled.exception}")
+            return 1
+        (snapshot_sql,) = (node.node.compiled_code for node in compiled.result.results)
         tmp = history.temporary_file(serve_dir, day)
         try:
             exported = runner.invoke(
@@ -89,7 +131,7 @@ def main(argv: list[str]) -> int:
                     "run-operation",
                     "crm_export_tier_snapshot",
                     "--args",
-                    json.dumps({"path": str(tmp)}),
+                    json.dumps({"path": str(tmp), "dim_customers_sql": snapshot_sql}),
                     "--quiet",
                     *flags,
                     *dbt_vars(day),

@@ -338,6 +338,25 @@ def small(two_dates, tmp_path) -> tuple[Path, Path]:
     return tmp_path / "raw", tmp_path / "serve"
 
 
+def test_each_past_date_keeps_what_it_ran(two_dates):
+    """Each date's dbt results are kept: its models and data tests passed, no unit test
+    ran, staging was built by the first date only, and dim_customers was compiled (the
+    snapshot is its SELECT), not written."""
+    kept = two_dates / "serve" / ".work" / "target" / "backfill"
+    ran = {}
+    for day in ("2024-12-01", "2025-03-01"):
+        results = json.loads((kept / day / "run_results.json").read_text())["results"]
+        assert {r["status"] for r in results} <= {"success", "pass", "warn"}, day
+        ran[day] = {r["unique_id"] for r in results}
+    for nodes in ran.values():
+        assert {"model.crm_value.fct_customer_rfm", "model.crm_value.fct_customer_clv"} <= nodes
+        assert any(n.startswith("test.crm_value.") for n in nodes)
+        assert not any(n.startswith("unit_test.") for n in nodes)
+        assert not any("dim_customers" in n for n in nodes)
+    assert "model.crm_value.stg_crm__orders" in ran["2024-12-01"]
+    assert "model.crm_value.stg_crm__orders" not in ran["2025-03-01"]
+
+
 def test_a_failed_refresh_adds_no_history(small):
     raw, serve = small
     before = store_prints(serve)
