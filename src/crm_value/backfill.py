@@ -8,10 +8,11 @@ The same audited path as a refresh, shared where the dates allow it: the vars ar
 and the expectations judge the raw files once; then one dbt process builds, for each date
 still missing from the history store, everything dim_customers reads with that date's
 `as_of_date`, runs those models' data tests, and stores the date's snapshot (computed by
-dim_customers' own SQL) only when they pass (crm_value.backfill_worker). The staging layer is built once, for the first
-date. A backfill that stops keeps every date it stored; run it again and it does only
-the rest (`--redo` rebuilds stored dates too). Finally a refresh publishes a release
-whose history holds every stored date (skip it with `--no-publish`).
+dim_customers' own SQL) only when they pass (crm_value.backfill_worker). The staging
+layer is built once, for the first date. A backfill that stops keeps every date it
+stored; run it again and it does only the rest (`--redo` rebuilds stored dates too).
+Finally a refresh publishes a release whose history holds every stored date (skip it
+with `--no-publish`).
 
 Exit codes as `crm-value refresh`: 0 done, 1 stopped (a date's build or a guard), 2 bad
 arguments, 3 another refresh or backfill holds the serving folder's lock.

@@ -107,7 +107,6 @@ inputs as (
         mean_repeat_value,
         {{ var('clv_horizon_days') }} as horizon_days
     from clv_inputs
-    {%- if not chosen_only %}
     union all
     select
         customer_id,
@@ -120,8 +119,7 @@ inputs as (
         calibration_mean_repeat_value as mean_repeat_value,
         {{ var('clv_holdout_days') }} as horizon_days
     from clv_inputs
-    where is_calibration_customer
-    {%- endif %}
+    where is_calibration_customer and not {{ chosen_only }}
 ),
 
 purchase_models as (
@@ -141,10 +139,7 @@ purchase_models as (
     from fits
     where
         predicts = 'purchases'
-        {%- if chosen_only %}
-            and fit_window = 'full'
-            and model = '{{ var("clv_model") }}'
-        {%- endif %}
+        and (not {{ chosen_only }} or (fit_window = 'full' and model = '{{ var("clv_model") }}'))
 ),
 
 order_value_models as (
