@@ -51,6 +51,7 @@ gradient test is on the logarithms of the parameters.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -912,6 +913,13 @@ def _answer(model: str, result: _Result, d: _Data, time: float, money: float) ->
     return Fit(model, result.spec.status, result.spec.public(internal), ll, n, result.iterations)
 
 
+def _mean(values: np.ndarray) -> float:
+    """The mean from a correctly rounded sum: the same whatever order the rows came in
+    (DuckDB returns them in any order), so two builds of one date fit the same parameters
+    to the last bit, not to the optimizer's tolerance."""
+    return math.fsum(values) / len(values)
+
+
 def fit_purchase_models(
     x: np.ndarray,
     t_x: np.ndarray,
@@ -933,7 +941,7 @@ def fit_purchase_models(
             "cannot be told apart"
         )
         return {m: Fit(m, why, n_customers=int(x.size)) for m in models}
-    time = float(np.mean(big_t)) or 1.0
+    time = _mean(big_t) or 1.0
     d = _Data.collapsed({"x": x, "t_x": t_x, "T": big_t}).scaled({"t_x": time, "T": time})
     memo: dict[str, _Result] = {}
     fits = {}
@@ -962,11 +970,11 @@ def fit_order_value(x: np.ndarray, m_x: np.ndarray, max_iterations: int = 2000) 
         return Fit(
             ORDER_VALUE_MODEL,
             "limit_constant_spend",
-            {"constant_value": float(np.mean(m_x))},
+            {"constant_value": _mean(m_x)},
             None,
             n,
         )
-    money = float(np.mean(m_x))
+    money = _mean(m_x)
     d = _Data.collapsed({"x": x, "m_x": m_x}).scaled({"m_x": money})
     result = _settle(_GAMMA_GAMMA, d, max_iterations, {})
     return _answer(ORDER_VALUE_MODEL, result, d, 1.0, money)
