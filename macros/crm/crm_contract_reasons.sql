@@ -8,9 +8,9 @@
     `min_plausible_date` (an export's "no value" placeholder such as 0001-01-01). Needs
     the typed column and its raw_<column> text side by side.
 -#}
-{% macro crm_contract_reasons(entity) %}
+{% macro crm_contract_reasons(entity, reader=none) %}
     {%- set reasons = [] -%}
-    {%- set types = crm_raw_column_types(entity) -%}
+    {%- set types = crm_raw_column_types(entity, reader) -%}
     {%- for column in crm_raw_entity(entity).columns -%}
         {%- if crm_is_text_type(types[column.name]) -%}
             {%- set blank = "nullif(trim(raw_" ~ column.name ~ "), '') is null" -%}

@@ -6,9 +6,9 @@
     rules. In file mode the file is described (a CSV may lack an optional column); at parse
     time and for the demo seeds every column is taken as present text.
 -#}
-{% macro crm_raw_column_types(entity) %}
+{% macro crm_raw_column_types(entity, reader=none) %}
     {%- set types = {} -%}
-    {%- for name, found in crm_raw_columns(entity).items() -%}
+    {%- for name, found in crm_raw_columns(entity, reader).items() -%}
         {%- do types.update({name: found.type}) -%}
     {%- endfor -%}
     {{ return(types) }}
@@ -20,7 +20,7 @@
     case-folded (a header ` City` is column city), and type 'MISSING' (header none) for an
     optional column the file lacks.
 -#}
-{% macro crm_raw_columns(entity) %}
+{% macro crm_raw_columns(entity, reader=none) %}
     {%- set spec = crm_raw_entity(entity) -%}
     {%- set columns = {} -%}
     {%- if not execute or crm_raw_mode() == 'seed' -%}
@@ -29,7 +29,7 @@
         {%- endfor -%}
         {{ return(columns) }}
     {%- endif -%}
-    {%- set described = run_query('describe select * from ' ~ crm_raw_relation(entity)) -%}
+    {%- set described = run_query('describe select * from ' ~ (reader or crm_raw_relation(entity))) -%}
     {%- set found = {} -%}
     {%- for row in described.rows -%}
         {%- do found.update({row[0] | trim | lower: {'type': row[1] | upper, 'header': row[0]}}) -%}

@@ -1,12 +1,19 @@
 {#-
-    One row of counts for an entity, each from an independent place: the raw input
-    itself, the staging model, the rejected-rows table and the validation table.
+    One row of counts for an entity, each from an independent place: the raw files (each
+    file's row count, taken when it was read, for every file still listed), the staging
+    model, the rejected-rows table and the validation table.
 -#}
 {% macro crm_row_counts(entity) %}
     {%- set validated = ref('base_crm__' ~ entity ~ '_validated') -%}
     select
         '{{ entity }}' as entity,
-        (select count(*) from {{ crm_raw_relation(entity) }}) as raw_rows,
+        (
+            select coalesce(sum(file_raw_rows), 0)
+            from (
+                select distinct batch_file, file_raw_rows
+                from {{ ref('base_crm__' ~ entity ~ '_batches') }}
+            ) as read_files
+        ) as raw_rows,
         (select count(*) from {{ ref('stg_crm__' ~ entity) }}) as accepted_rows,
         (select count(*) from {{ ref('rejected_' ~ entity) }}) as rejected_rows,
         (

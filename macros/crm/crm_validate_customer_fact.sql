@@ -1,64 +1,78 @@
 {#-
     The validation of an entity that belongs to a customer (orders, receivables, service
-    tickets, surveys): one row per distinct raw row with its verdict, `accepted` or
-    `rejected` with every reason code. On top of the contract's generic checks and the
-    entity's own `rules` (SQL expressions yielding a reason code or null):
-      - `conflicting_duplicate`: two distinct rows share the key; both are rejected;
+    tickets, surveys): one row per distinct raw row of every batch still listed, with its
+    verdict. The batch store has judged each row on its own (`static_reasons`); on every
+    build the rules that depend on other rows, the customers or the clock are added:
       - `unknown_customer`: the customer is not among the accepted customers;
+      - `conflicting_duplicate`: two distinct rows of one file share the key; both are
+        rejected;
       - `future_<column>`: an `event_columns` timestamp later than the build's clock allows.
+    Among a key's valid rows, the one from the latest batch (file path order) is
+    `accepted` and the older ones are `superseded`: a later file's row replaces the key's
+    row from earlier files (an order's status changing from completed to returned). With
+    one batch (a single file, the demo) there is nothing to supersede.
 -#}
-{% macro crm_validate_customer_fact(entity, rules, event_columns) %}
+{% macro crm_validate_customer_fact(entity, event_columns) %}
 {%- set key = crm_raw_entity(entity).key -%}
+{%- set listing = crm_raw_listing(entity) -%}
 with
 
-deduplicated as (
-    {{ crm_deduplicated_raw(entity) }}
+batches as (
+    select * from {{ ref('base_crm__' ~ entity ~ '_batches') }}
 ),
 
 customers as (
     select customer_id from {{ ref('stg_crm__customers') }}
 ),
 
-typed as (
-    select
-        {{ crm_column_list(entity, prefix='raw_') }},
-        n_raw_rows,
-        {{ crm_typed_columns(entity) }}
-    from deduplicated
-),
-
 checked as (
     select
-        {{ crm_column_list(entity, prefix='typed.raw_') }},
-        typed.n_raw_rows,
-        {{ crm_column_list(entity, prefix='typed.') }},
-        customers.customer_id is not null as is_known_customer,
-        count(*) over (partition by typed.{{ key }}) as rows_sharing_key
-    from typed
+        batches.*,
+        customers.customer_id is not null as is_known_customer
+    from batches
     left join customers
-        on typed.customer_id = customers.customer_id
+        on batches.customer_id = customers.customer_id
 ),
 
-final as (
+reasoned as (
     select
+        batch_file,
         {{ crm_column_list(entity, prefix='raw_') }},
         {{ crm_column_list(entity) }},
         n_raw_rows,
         {{ crm_reason_list(
-            crm_contract_reasons(entity)
-            + rules
-            + ["case when customer_id is not null and not is_known_customer then 'unknown_customer' end",
-               "case when " ~ key ~ " is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end"]
+            ['static_reasons',
+             "case when customer_id is not null and not is_known_customer then 'unknown_customer' end",
+             "case when " ~ key ~ " is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end"]
             + crm_future_reasons(event_columns)
         ) }} as reject_reasons
     from checked
+),
+
+versioned as (
+    select
+        *,
+        {%- if listing.files | length > 1 %}
+        -- Several files: a key's valid row from the latest file wins.
+        reject_reasons is null
+        and batch_file < max(case when reject_reasons is null then batch_file end)
+            over (partition by {{ key }}) as is_superseded
+        {%- else %}
+        false as is_superseded
+        {%- endif %}
+    from reasoned
 )
 
 select
+    batch_file,
     {{ crm_column_list(entity) }},
     {{ crm_rejected_raw_columns(entity) }},
     n_raw_rows,
     reject_reasons,
-    case when reject_reasons is null then 'accepted' else 'rejected' end as row_outcome
-from final
+    case
+        when reject_reasons is not null then 'rejected'
+        when is_superseded then 'superseded'
+        else 'accepted'
+    end as row_outcome
+from versioned
 {% endmacro %}

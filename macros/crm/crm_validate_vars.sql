@@ -18,6 +18,7 @@
         {%- do crm_require_number('max_rejected_share_by_entity.' ~ entity, bound, 0, 1) -%}
     {%- endfor -%}
     {%- do crm_require_number('future_tolerance_days', var('future_tolerance_days'), 0, 3650, integer=true) -%}
+    {%- do crm_require_choice('changed_raw_files', var('changed_raw_files'), ['fail', 'reprocess']) -%}
     {%- do crm_validate_window_vars() -%}
     {%- do crm_validate_rfm_vars() -%}
     {%- do crm_validate_abc_vars() -%}

@@ -166,9 +166,21 @@ def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]
             "reader": raw.reader_sql(entity),
             "spec": contract[entity],
             "label": str(raw.path(entity)),
+            "layout": "folder" if raw.is_folder(entity) else "file",
+            "complete": True,
         }
         for entity in ENTITIES
     }
+    for entity, item in request.items():
+        if item["layout"] == "folder":
+            item["files"] = [
+                {
+                    "path": str((raw.read_dir or raw.folder) / path.relative_to(raw.folder)),
+                    "reader": raw.file_reader_sql(path),
+                    "label": str(path),
+                }
+                for path in raw.files(entity)
+            ]
     verdict = inspect_files(request, raw.file_format)
     if verdict["problems"]:
         raise BadRawFile(verdict["problems"])

@@ -182,7 +182,7 @@ def _loose(name: str) -> str:
 
 
 def _inspect_one(
-    entity: str, path: str, reader: str, spec: dict[str, Any], file_format: str
+    entity: str, path: str, reader: str, spec: dict[str, Any], file_format: str, whole: bool = True
 ) -> dict:
     """One file's verdict: {problems, warnings, rows, columns: {contract name: header},
     types: {contract name: type}}."""
@@ -236,7 +236,7 @@ def _inspect_one(
                 f"column '{name}' is {col_type} (a 32-bit float): it cannot hold amounts to "
                 "the cent (16777217.03 reads 16777218); export it as DECIMAL, DOUBLE or text"
             )
-    if spec["requires_rows"] and verdict["rows"] == 0:
+    if whole and spec["requires_rows"] and verdict["rows"] == 0:
         verdict["problems"].append(f"holds no rows; {entity} must not be empty")
     missing = [n for n, c in contract.items() if not c["required"] and n not in found]
     for key, (header_name, _) in found.items():
@@ -259,6 +259,51 @@ def _type_family(col_type: str) -> str:
     return "text" if col_type in {"VARCHAR", "TEXT", "STRING"} else col_type
 
 
+def _inspect_entity(
+    entity: str, item: dict[str, Any], file_format: str, problems: list[str], warnings: list[str]
+) -> dict[str, Any]:
+    """Check every file of one entity (one file, or a folder's files in `item["files"]`,
+    each {path, reader, label}); the entity's rows are the sum of its files'. Every file of
+    an entity must type a contract column alike: the batches are stored in one table."""
+    folder = item.get("layout") == "folder"
+    parts = item.get("files") or [item]
+    if folder and not item.get("files"):
+        problems.append(
+            f"raw folder {item.get('label') or item['path']} (entity {entity}) holds no "
+            f"*.{file_format} file"
+        )
+        return {"rows": 0, "columns": {}, "types": {}}
+    found: dict[str, Any] = {"rows": 0, "columns": {}, "types": {}}
+    first: dict[str, str] = {}
+    for part in parts:
+        verdict = _inspect_one(
+            entity, part["path"], part["reader"], item["spec"], file_format, whole=not folder
+        )
+        shown = part.get("label") or part["path"]
+        label = f"raw file {shown} (entity {entity})"
+        problems.extend(f"{label} {problem}" for problem in verdict["problems"])
+        warnings.extend(f"{label} {warning}" for warning in verdict["warnings"])
+        found["rows"] += verdict["rows"]
+        for name, col_type in verdict["types"].items():
+            if name not in found["types"]:
+                found["types"][name] = col_type
+                found["columns"][name] = verdict["columns"][name]
+                first[name] = shown
+            elif _type_family(col_type) != _type_family(found["types"][name]):
+                problems.append(
+                    f"{label} column '{name}' is {col_type} where {first[name]} holds "
+                    f"{found['types'][name]}: every file of an entity must type a column alike"
+                )
+    # A folder's new increments may all be header-only (a day without orders); the whole
+    # folder must not be, which only a check of every file (the refresh's door) can say.
+    if folder and item.get("complete") and item["spec"]["requires_rows"] and not found["rows"]:
+        problems.append(
+            f"raw folder {item.get('label') or item['path']} (entity {entity}) holds no rows; "
+            f"{entity} must not be empty"
+        )
+    return found
+
+
 def inspect_files(request: dict[str, dict[str, Any]], file_format: str) -> dict[str, Any]:
     """Check every entity's raw file: `request` maps an entity to {path, reader, spec,
     label}; `label` is the path to name in messages. Returns {problems, warnings, files}."""
@@ -275,11 +320,7 @@ def inspect_files(request: dict[str, dict[str, Any]], file_format: str) -> dict[
             "files": {entity: dict(empty) for entity in request},
         }
     for entity, item in request.items():
-        verdict = _inspect_one(entity, item["path"], item["reader"], item["spec"], file_format)
-        label = f"raw file {item.get('label') or item['path']} (entity {entity})"
-        problems.extend(f"{label} {problem}" for problem in verdict["problems"])
-        warnings.extend(f"{label} {warning}" for warning in verdict["warnings"])
-        files[entity] = {k: verdict[k] for k in ("rows", "columns", "types")}
+        files[entity] = _inspect_entity(entity, item, file_format, problems, warnings)
     id_types = {
         entity: files[entity]["types"]["customer_id"]
         for entity in request

@@ -287,7 +287,9 @@ def _error_lines(output: str) -> str:
     keep = [
         _DBT_CLOCK.sub("", " ".join(line.split()))
         for line in output.splitlines()
-        if any(k in line for k in ("Error", "error", "raw file", "Invalid var", "FAIL"))
+        if any(
+            k in line for k in ("Error", "error", "raw file", "raw folder", "Invalid var", "FAIL")
+        )
     ]
     return " | ".join(keep[-6:]) or _first_line(output[-2000:]) or "dbt exited without a reason"
 
@@ -425,8 +427,9 @@ def _file_stamps(raw: RawInput) -> dict[str, tuple[int, int]]:
     the door and the build (an export landing mid-refresh)."""
     stamps = {}
     for entity in ENTITIES:
-        stat = raw.path(entity).stat()
-        stamps[str(raw.path(entity))] = (stat.st_size, stat.st_mtime_ns)
+        for path in raw.files(entity):
+            stat = path.stat()
+            stamps[str(path)] = (stat.st_size, stat.st_mtime_ns)
     return stamps
 
 
@@ -678,6 +681,10 @@ class _Run:
             row["freshness"] = f"skipped: explicit past as_of_date {as_of}"
         elif self.options["skip_freshness"]:
             row["freshness"] = "skipped: --skip-freshness"
+        elif any(raw.is_folder(entity) for entity in ENTITIES):
+            row["freshness"] = (
+                "skipped: dbt's source freshness reads one file per entity, not a folder"
+            )
         else:
             _say("2/4 source freshness")
             stage_start = time.perf_counter()
@@ -996,12 +1003,20 @@ def main(argv: list[str] | None = None) -> int:
         help="largest share (0..1) of the current release's valued customers a new release "
         f"may lose (default {MAX_CUSTOMER_DROP}; 1 allows any drop)",
     )
+    parser.add_argument(
+        "--reprocess-changed",
+        action="store_true",
+        help="a raw folder's file that was read and has since changed is read again, and "
+        "one that is gone is left out (default: either stops the refresh)",
+    )
     args = parser.parse_args(argv)
     if args.keep_releases < 1:
         parser.error("--keep-releases must be at least 1")
     if not 0 <= args.max_customer_drop <= 1:
         parser.error("--max-customer-drop must be between 0 and 1")
     raw, overrides, serve_dir, warehouse = where_to_work(parser, args)
+    if args.reprocess_changed:
+        overrides = {**overrides, "changed_raw_files": "reprocess"}
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         result = refresh(

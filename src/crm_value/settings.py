@@ -139,22 +139,48 @@ class RawInput:
     def file_format(self) -> str:
         return "csv" if self.is_demo else self.raw_format
 
+    def is_folder(self, entity: str) -> bool:
+        """Whether the entity is a folder of increments (`<dir>/<entity>/`, every
+        `*.<format>` file below it one batch) rather than the one file `<dir>/<entity>.<format>`."""
+        return not self.is_demo and (self.folder / entity).is_dir()
+
     def path(self, entity: str) -> Path:
-        """The entity's file, as messages name it."""
+        """The entity's file, or its folder of increments, as messages name it."""
+        if self.is_folder(entity):
+            return self.folder / entity
         return self.folder / f"{entity}.{self.file_format}"
 
     def read_path(self, entity: str) -> Path:
-        """The entity's file, as readers are given it (through the alias, if any)."""
-        return (self.read_dir or self.folder) / f"{entity}.{self.file_format}"
+        """The entity's file or folder, as readers are given it (through the alias, if any)."""
+        return (self.read_dir or self.folder) / self.path(entity).name
+
+    def files(self, entity: str) -> list[Path]:
+        """The entity's files as messages name them: its one file, or every file of its
+        folder, at any depth, in path order (the order its batches are applied in)."""
+        if not self.is_folder(entity):
+            return [self.path(entity)]
+        return sorted(self.path(entity).rglob(f"*.{self.file_format}"), key=str)
+
+    def file_reader_sql(self, path: Path) -> str:
+        """DuckDB's reader for one file (named as `files` names it), with the options the
+        dbt models use."""
+        read = (self.read_dir or self.folder) / path.relative_to(self.folder)
+        return self._reader(f"'{str(read).replace(chr(39), chr(39) * 2)}'")
 
     def reader_sql(self, entity: str) -> str:
-        """DuckDB's reader for one entity, with the options the dbt source uses."""
-        path = str(self.read_path(entity)).replace("'", "''")
+        """DuckDB's reader for every row of one entity (all files of a folder)."""
+        if self.is_folder(entity):
+            pattern = str(self.read_path(entity) / f"**/*.{self.file_format}")
+            options = ", union_by_name = true, hive_partitioning = false"
+            return self._reader(f"'{pattern.replace(chr(39), chr(39) * 2)}'", options)
+        return self._reader(f"'{str(self.read_path(entity)).replace(chr(39), chr(39) * 2)}'")
+
+    def _reader(self, target: str, options: str = "") -> str:
         if self.file_format == "parquet":
-            return f"read_parquet('{path}')"
+            return f"read_parquet({target}{options})"
         return (
-            f"read_csv('{path}', header = true, delim = ',', quote = '\"', escape = '\"', "
-            "all_varchar = true, auto_detect = true, comment = '', skip = 0)"
+            f"read_csv({target}, header = true, delim = ',', quote = '\"', escape = '\"', "
+            f"all_varchar = true, auto_detect = true, comment = '', skip = 0{options})"
         )
 
     def describe(self) -> str:

@@ -3,59 +3,49 @@
     `rejected` with every reason code; among the valid rows of one customer_id the latest
     `updated_at` wins (`accepted`) and older versions are `superseded`; valid rows that
     tie on the latest `updated_at` but differ are all rejected as `conflicting_version`.
+    Versions are compared across every file read; the same row delivered in two files is
+    one version, its latest copy accepted and the earlier ones superseded
+    (crm_customer_versions).
 -#}
 {{ config(materialized='table') }}
 
 with
 
-deduplicated as (
-    {{ crm_deduplicated_raw('customers') }}
-),
-
-typed as (
-    select
-        {{ crm_column_list('customers', prefix='raw_') }},
-        n_raw_rows,
-        {{ crm_typed_columns('customers') }}
-    from deduplicated
+batches as (
+    select * from {{ ref('base_crm__customers_batches') }}
 ),
 
 row_checked as (
     select
+        batch_file,
         {{ crm_column_list('customers', prefix='raw_') }},
         {{ crm_column_list('customers') }},
         n_raw_rows,
         {{ crm_reason_list(
-            crm_contract_reasons('customers')
-            + ["case when updated_at < created_at then 'updated_before_created' end"]
-            + crm_future_reasons(['created_at', 'updated_at'])
+            ['static_reasons'] + crm_future_reasons(['created_at', 'updated_at'])
         ) }} as row_reasons
-    from typed
+    from batches
 ),
 
 versioned as (
     select
+        batch_file,
         {{ crm_column_list('customers', prefix='raw_') }},
         {{ crm_column_list('customers') }},
         n_raw_rows,
         row_reasons,
-        -- Valid and invalid rows are ranked apart; final only reads the valid rows' ranks.
-        rank() over (
-            partition by customer_id, row_reasons is null
-            order by updated_at desc
-        ) as version_rank,
-        count(*) over (
-            partition by customer_id, row_reasons is null, updated_at
-        ) as rows_sharing_version
+        {{ crm_customer_versions(several_files=crm_raw_listing('customers').files | length > 1) }}
     from row_checked
 ),
 
 final as (
     select
+        batch_file,
         {{ crm_column_list('customers', prefix='raw_') }},
         {{ crm_column_list('customers') }},
         n_raw_rows,
         version_rank,
+        copy_rank,
         case
             when row_reasons is not null then row_reasons
             when version_rank = 1 and rows_sharing_version > 1 then 'conflicting_version'
@@ -64,13 +54,14 @@ final as (
 )
 
 select
+    batch_file,
     {{ crm_column_list('customers') }},
     {{ crm_rejected_raw_columns('customers') }},
     n_raw_rows,
     reject_reasons,
     case
         when reject_reasons is not null then 'rejected'
-        when version_rank = 1 then 'accepted'
+        when version_rank = 1 and copy_rank = 1 then 'accepted'
         else 'superseded'
     end as row_outcome
 from final

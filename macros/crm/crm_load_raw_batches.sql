@@ -1,0 +1,139 @@
+{#-
+    The body of an entity's batch store, base_crm__<entity>_batches: the batches (raw
+    files) this build has not read yet (crm_pending_batches), each read once, its exact
+    duplicate rows collapsed (`n_raw_rows`), its values typed and judged by every rule that
+    depends on the row and its own file only:
+      - `static_reasons`: the contract's generic codes and the entity's `rules`;
+      - `rows_sharing_key`: how many distinct rows of the same file share the `key`
+        (`key_conflicts`), from which the validation rejects a conflicting duplicate.
+    Rules that depend on other files, the customers or the clock (an unknown customer, a
+    future date, a later version) are judged on every build by the validation model.
+    Each row carries its file's identity (`batch_file`, `file_size`, `file_modified`,
+    `file_hash`), the file's raw row count taken by a separate count, and the dbt
+    invocation that read it: together they are the ledger (audit.crm_input_ledger).
+    Values keep their raw form as text (`raw_<column>`), so a row rejected later still
+    shows what the file held.
+-#}
+{% macro crm_load_raw_batches(entity, rules=[], key_conflicts=true) %}
+{%- set spec = crm_raw_entity(entity) -%}
+{%- set batches = crm_pending_batches(entity) -%}
+{%- if execute and not batches.pending %}
+select * from {{ this }} where false
+{%- else -%}
+{%- set reader = crm_batch_reader(entity, batches.pending) -%}
+{%- set raw_columns = crm_raw_columns(entity, reader) -%}
+{%- set hashed = [] -%}
+{%- for item in batches.pending if item.size is not none -%}
+    {%- do hashed.append(item.file) -%}
+{%- endfor %}
+with
+
+raw_rows as (
+    select * from {{ reader }}
+),
+
+file_counts as (
+    select
+        filename as batch_file,
+        count(*) as file_raw_rows
+    from raw_rows
+    group by filename
+),
+
+files as (
+    select
+        batch_file,
+        cast(file_size as bigint) as file_size,
+        cast(file_modified as bigint) as file_modified
+    from (
+        values
+        {%- for item in batches.pending %}
+        ('{{ item.file | replace("'", "''") }}', {{ item.size if item.size is not none else 'null' }}, {{ item.modified if item.modified is not none else 'null' }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as listed (batch_file, file_size, file_modified)
+),
+
+file_hashes as (
+    {%- if hashed %}
+    select
+        filename as batch_file,
+        md5(content) as file_hash
+    from read_blob([{{ crm_sql_text_list(hashed) }}])
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as batch_file,
+        cast(null as {{ dbt.type_string() }}) as file_hash
+    where false
+    {%- endif %}
+),
+
+deduplicated as (
+    select
+        filename as batch_file,
+        {%- for column in spec.columns %}
+        {% if raw_columns[column.name].type != 'MISSING' -%}
+        {{ adapter.quote(raw_columns[column.name].header) }}
+        {%- else -%}
+        cast(null as {{ dbt.type_string() }})
+        {%- endif %} as raw_{{ column.name }},
+        {%- endfor %}
+        count(*) as n_raw_rows
+    from raw_rows
+    group by
+        filename,
+        {%- for column in spec.columns %}
+        raw_{{ column.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+),
+
+typed as (
+    select
+        batch_file,
+        {{ crm_column_list(entity, prefix='raw_') }},
+        n_raw_rows,
+        {{ crm_typed_columns(entity, reader) }}
+    from deduplicated
+),
+
+checked as (
+    select
+        batch_file,
+        {%- for column in spec.columns %}
+        cast(raw_{{ column.name }} as {{ dbt.type_string() }}) as raw_{{ column.name }},
+        {%- endfor %}
+        {{ crm_column_list(entity) }},
+        n_raw_rows,
+        {{ crm_reason_list(crm_contract_reasons(entity, reader) + rules) }} as static_reasons,
+        {%- if key_conflicts %}
+        count(*) over (partition by batch_file, {{ spec.key }}) as rows_sharing_key
+        {%- else %}
+        cast(1 as bigint) as rows_sharing_key
+        {%- endif %}
+    from typed
+),
+
+final as (
+    select
+        checked.batch_file,
+        files.file_size,
+        files.file_modified,
+        file_hashes.file_hash,
+        file_counts.file_raw_rows,
+        '{{ invocation_id }}' as loaded_by,
+        {{ crm_column_list(entity, prefix='checked.raw_') }},
+        {{ crm_column_list(entity, prefix='checked.') }},
+        checked.n_raw_rows,
+        checked.static_reasons,
+        checked.rows_sharing_key
+    from checked
+    inner join file_counts
+        on checked.batch_file = file_counts.batch_file
+    left join files
+        on checked.batch_file = files.batch_file
+    left join file_hashes
+        on checked.batch_file = file_hashes.batch_file
+)
+
+select * from final
+{%- endif %}
+{% endmacro %}

@@ -1,0 +1,150 @@
+{#-
+    Where an entity's raw rows come from, as batches. A batch is one raw file:
+      - `seed`: the bundled demo seed (CRM_RAW_DIR unset), one batch named `seed:<entity>`;
+      - `file`: the one file `<CRM_RAW_DIR>/<entity>.<format>` (a full export);
+      - `folder`: every `*.<format>` file under the folder `<CRM_RAW_DIR>/<entity>/`, at any
+        depth (Hive-style `key=value` folders allowed; their names are not read as
+        columns), each file one batch; batches are ordered by path.
+    Returns {layout, label, files: [{file, size, modified}]}, files sorted by path,
+    `modified` in microseconds since the epoch. At parse time the answer is a placeholder.
+-#}
+{% macro crm_raw_listing(entity) %}
+    {%- if crm_raw_mode() == 'seed' -%}
+        {{ return({'layout': 'seed', 'label': 'seed ' ~ entity,
+                   'files': [{'file': 'seed:' ~ entity, 'size': none, 'modified': none}]}) }}
+    {%- endif -%}
+    {%- set single = crm_raw_file_path(entity) -%}
+    {%- set folder = crm_raw_dir().rstrip('/') ~ '/' ~ entity -%}
+    {%- if not execute -%}
+        {{ return({'layout': 'file', 'label': single,
+                   'files': [{'file': single, 'size': none, 'modified': none}]}) }}
+    {%- endif -%}
+    {%- set pattern = folder ~ '/**/*.' ~ crm_raw_mode() -%}
+    {%- set found = run_query(
+        "select file from glob('" ~ (pattern | replace("'", "''")) ~ "') "
+        ~ "union all select file from glob('" ~ (single | replace("'", "''")) ~ "')"
+    ).columns[0].values() | list -%}
+    {%- set in_folder = found | reject('equalto', single) | list -%}
+    {%- if in_folder and single in found -%}
+        {{ exceptions.raise_compiler_error(
+            "raw input for entity " ~ entity ~ " is ambiguous: both the file " ~ single
+            ~ " and the folder " ~ folder ~ " (" ~ (in_folder | length) ~ " files) exist; "
+            ~ "keep one") }}
+    {%- endif -%}
+    {%- if not found -%}
+        {#- Missing: crm_check_raw_files names it; nothing is read. -#}
+        {{ return({'layout': 'file', 'label': single,
+                   'files': [{'file': single, 'size': none, 'modified': none}]}) }}
+    {%- endif -%}
+    {%- set files = [] -%}
+    {%- set stats = run_query(
+        "select filename, size, epoch_us(last_modified) from read_blob(["
+        ~ crm_sql_text_list(found) ~ "]) order by filename") -%}
+    {%- for row in stats.rows -%}
+        {%- do files.append({'file': row[0], 'size': row[1] | int, 'modified': row[2] | int}) -%}
+    {%- endfor -%}
+    {{ return({'layout': 'folder' if in_folder else 'file',
+               'label': folder if in_folder else single, 'files': files}) }}
+{% endmacro %}
+
+{#- A list of texts as SQL string literals, comma-separated. -#}
+{% macro crm_sql_text_list(values) %}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {{ return(quoted | join(', ')) }}
+{% endmacro %}
+
+{#-
+    The entity's batch store (base_crm__<entity>_batches) as it exists in the warehouse, or
+    none before its first build or under --full-refresh (then every batch is read anew).
+-#}
+{% macro crm_batch_store(entity) %}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.base_crm__' ~ entity ~ '_batches') -%}
+    {%- if node is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(
+        database=node.database, schema=node.schema, identifier=node.alias)) }}
+{% endmacro %}
+
+{#-
+    Which batches of an entity this build must read, against the batch store:
+    {layout, label, files (the listing), pending, changed, removed}.
+      - a file the store does not hold is pending;
+      - a held file whose size or modification time differs is changed: in a folder that
+        stops the build (a processed increment must not change under the warehouse)
+        unless the var `changed_raw_files` is 'reprocess', which reads it again and
+        replaces its rows; a single file (a full export) or a seed is simply read again;
+      - a held file no longer listed is removed: in a folder that stops the build unless
+        `changed_raw_files` is 'reprocess'; its rows are deleted before the store is written
+        (crm_forget_removed_batches), as are those of a replaced input (a single file or
+        the demo where a folder was, or the other way round).
+-#}
+{% macro crm_pending_batches(entity) %}
+    {%- set listing = crm_raw_listing(entity) -%}
+    {%- set store = crm_batch_store(entity) -%}
+    {%- set held = {} -%}
+    {%- if store is not none -%}
+        {%- set rows = run_query(
+            "select batch_file, max(file_size), max(file_modified) from " ~ store
+            ~ " group by batch_file").rows -%}
+        {%- for row in rows -%}
+            {%- do held.update({row[0]: {'size': row[1] | int, 'modified': row[2] | int}}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set pending = [] -%}
+    {%- set changed = [] -%}
+    {%- set listed = [] -%}
+    {%- for item in listing.files -%}
+        {%- do listed.append(item.file) -%}
+        {%- set before = held.get(item.file) -%}
+        {%- if before is none or listing.layout == 'seed' -%}
+            {%- do pending.append(item) -%}
+        {%- elif before.size != item.size or before.modified != item.modified -%}
+            {%- do changed.append(item.file ~ ' (size ' ~ before.size ~ ' -> ' ~ item.size
+                ~ ' bytes, modified ' ~ before.modified ~ ' -> ' ~ item.modified ~ ' us)') -%}
+            {%- do pending.append(item) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set removed = held.keys() | reject('in', listed) | sort | list -%}
+    {%- if listing.layout == 'folder' and (changed or removed)
+        and var('changed_raw_files') != 'reprocess' -%}
+        {{ exceptions.raise_compiler_error(
+            "raw folder " ~ listing.label ~ " (entity " ~ entity ~ "): files the warehouse "
+            ~ "has already processed "
+            ~ (("changed: " ~ (changed | join('; '))) if changed else "")
+            ~ ("; " if changed and removed else "")
+            ~ (("are gone: " ~ (removed | join('; '))) if removed else "")
+            ~ ". An increment must not change once delivered. Restore the files, or "
+            ~ "rerun with --vars '{changed_raw_files: reprocess}' (crm-value refresh "
+            ~ "--reprocess-changed) to read the changed files again and leave removed "
+            ~ "ones out") }}
+    {%- endif -%}
+    {{ return({'layout': listing.layout, 'label': listing.label, 'files': listing.files,
+               'pending': pending, 'changed': changed, 'removed': removed}) }}
+{% endmacro %}
+
+{#- DuckDB's reader over some batches of an entity, with each row's `filename`. -#}
+{% macro crm_batch_reader(entity, files) %}
+    {%- if crm_raw_mode() == 'seed' -%}
+        {{ return("(select *, 'seed:" ~ entity ~ "' as filename from "
+            ~ crm_raw_relation(entity) ~ ")") }}
+    {%- endif -%}
+    {%- set paths = [] -%}
+    {%- for item in files -%}
+        {%- do paths.append(item.file) -%}
+    {%- endfor -%}
+    {%- if crm_raw_mode() == 'parquet' -%}
+        {{ return("read_parquet([" ~ crm_sql_text_list(paths) ~ "], filename = true, "
+            ~ "union_by_name = true, hive_partitioning = false)") }}
+    {%- endif -%}
+    {{ return("read_csv([" ~ crm_sql_text_list(paths) ~ "], header = true, delim = ',', "
+        ~ "quote = '\"', escape = '\"', all_varchar = true, auto_detect = true, "
+        ~ "comment = '', skip = 0, filename = true, union_by_name = true, "
+        ~ "hive_partitioning = false)") }}
+{% endmacro %}
