@@ -11,8 +11,8 @@
     Each row carries its file's identity (`batch_file`, `file_size`, `file_modified`,
     `file_hash`), the file's raw row count taken by a separate count, and the dbt
     invocation that read it: together they are the ledger (audit.crm_input_ledger).
-    Values keep their raw form as text (`raw_<column>`), so a row rejected later still
-    shows what the file held.
+    Rows rejected whatever else arrives keep their raw form as text (`raw_<column>`); a row
+    rejected later by a rule of other rows or the clock shows its typed values as text.
 -#}
 {% macro crm_load_raw_batches(entity, rules=[], key_conflicts=true) %}
 {%- set spec = crm_raw_entity(entity) -%}
@@ -28,29 +28,27 @@ select * from {{ this }} where false
 {%- endfor %}
 with
 
-raw_rows as (
-    select * from {{ reader }}
-),
-
 file_counts as (
+    -- Counted on the files themselves, apart from the rows kept below.
     select
-        filename as batch_file,
+        file_index,
         count(*) as file_raw_rows
-    from raw_rows
-    group by filename
+    from {{ reader }}
+    group by file_index
 ),
 
 files as (
     select
+        cast(file_index as bigint) as file_index,
         batch_file,
         cast(file_size as bigint) as file_size,
         cast(file_modified as bigint) as file_modified
     from (
         values
         {%- for item in batches.pending %}
-        ('{{ item.file | replace("'", "''") }}', {{ item.size if item.size is not none else 'null' }}, {{ item.modified if item.modified is not none else 'null' }}){{ ',' if not loop.last }}
+        ({{ loop.index0 }}, '{{ item.file | replace("'", "''") }}', {{ item.size if item.size is not none else 'null' }}, {{ item.modified if item.modified is not none else 'null' }}){{ ',' if not loop.last }}
         {%- endfor %}
-    ) as listed (batch_file, file_size, file_modified)
+    ) as listed (file_index, batch_file, file_size, file_modified)
 ),
 
 file_hashes as (
@@ -69,7 +67,7 @@ file_hashes as (
 
 deduplicated as (
     select
-        filename as batch_file,
+        file_index,
         {%- for column in spec.columns %}
         {% if raw_columns[column.name].type != 'MISSING' -%}
         {{ adapter.quote(raw_columns[column.name].header) }}
@@ -78,9 +76,9 @@ deduplicated as (
         {%- endif %} as raw_{{ column.name }},
         {%- endfor %}
         count(*) as n_raw_rows
-    from raw_rows
+    from {{ reader }}
     group by
-        filename,
+        file_index,
         {%- for column in spec.columns %}
         raw_{{ column.name }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -88,7 +86,7 @@ deduplicated as (
 
 typed as (
     select
-        batch_file,
+        file_index,
         {{ crm_column_list(entity, prefix='raw_') }},
         n_raw_rows,
         {{ crm_typed_columns(entity, reader) }}
@@ -97,41 +95,59 @@ typed as (
 
 checked as (
     select
-        batch_file,
-        {%- for column in spec.columns %}
-        cast(raw_{{ column.name }} as {{ dbt.type_string() }}) as raw_{{ column.name }},
-        {%- endfor %}
+        file_index,
+        {{ crm_column_list(entity, prefix='raw_') }},
         {{ crm_column_list(entity) }},
         n_raw_rows,
         {{ crm_reason_list(crm_contract_reasons(entity, reader) + rules) }} as static_reasons,
         {%- if key_conflicts %}
-        count(*) over (partition by batch_file, {{ spec.key }}) as rows_sharing_key
+        count(*) over (partition by file_index, {{ spec.key }}) as rows_sharing_key
         {%- else %}
         cast(1 as bigint) as rows_sharing_key
         {%- endif %}
     from typed
 ),
 
+kept as (
+    -- The raw texts only on rows rejected whatever else arrives (broken rules, a key
+    -- twice in the file): storing them for every row would double the store.
+    select
+        file_index,
+        {%- for column in spec.columns %}
+        case
+            when static_reasons is not null or rows_sharing_key > 1
+                then cast(raw_{{ column.name }} as {{ dbt.type_string() }})
+        end as raw_{{ column.name }},
+        {%- endfor %}
+        {{ crm_column_list(entity) }},
+        n_raw_rows,
+        static_reasons,
+        rows_sharing_key,
+        static_reasons is not null or rows_sharing_key > 1 as raw_kept
+    from checked
+),
+
 final as (
     select
-        checked.batch_file,
+        files.batch_file,
         files.file_size,
         files.file_modified,
         file_hashes.file_hash,
         file_counts.file_raw_rows,
         '{{ invocation_id }}' as loaded_by,
-        {{ crm_column_list(entity, prefix='checked.raw_') }},
-        {{ crm_column_list(entity, prefix='checked.') }},
-        checked.n_raw_rows,
-        checked.static_reasons,
-        checked.rows_sharing_key
-    from checked
+        {{ crm_column_list(entity, prefix='kept.raw_') }},
+        {{ crm_column_list(entity, prefix='kept.') }},
+        kept.n_raw_rows,
+        kept.static_reasons,
+        kept.rows_sharing_key,
+        kept.raw_kept
+    from kept
     inner join file_counts
-        on checked.batch_file = file_counts.batch_file
-    left join files
-        on checked.batch_file = files.batch_file
+        on kept.file_index = file_counts.file_index
+    inner join files
+        on kept.file_index = files.file_index
     left join file_hashes
-        on checked.batch_file = file_hashes.batch_file
+        on files.batch_file = file_hashes.batch_file
 )
 
 select * from final

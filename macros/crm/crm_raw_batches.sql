@@ -129,22 +129,23 @@
                'pending': pending, 'changed': changed, 'removed': removed}) }}
 {% endmacro %}
 
-{#- DuckDB's reader over some batches of an entity, with each row's `filename`. -#}
+{#-
+    DuckDB's reader over some batches of an entity. Each row's `file_index` (DuckDB's
+    virtual column) is the position of its file in `files`.
+-#}
 {% macro crm_batch_reader(entity, files) %}
     {%- if crm_raw_mode() == 'seed' -%}
-        {{ return("(select *, 'seed:" ~ entity ~ "' as filename from "
-            ~ crm_raw_relation(entity) ~ ")") }}
+        {{ return("(select *, 0 as file_index from " ~ crm_raw_relation(entity) ~ ")") }}
     {%- endif -%}
     {%- set paths = [] -%}
     {%- for item in files -%}
         {%- do paths.append(item.file) -%}
     {%- endfor -%}
     {%- if crm_raw_mode() == 'parquet' -%}
-        {{ return("read_parquet([" ~ crm_sql_text_list(paths) ~ "], filename = true, "
+        {{ return("read_parquet([" ~ crm_sql_text_list(paths) ~ "], "
             ~ "union_by_name = true, hive_partitioning = false)") }}
     {%- endif -%}
     {{ return("read_csv([" ~ crm_sql_text_list(paths) ~ "], header = true, delim = ',', "
         ~ "quote = '\"', escape = '\"', all_varchar = true, auto_detect = true, "
-        ~ "comment = '', skip = 0, filename = true, union_by_name = true, "
-        ~ "hive_partitioning = false)") }}
+        ~ "comment = '', skip = 0, union_by_name = true, hive_partitioning = false)") }}
 {% endmacro %}

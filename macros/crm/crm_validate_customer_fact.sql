@@ -40,6 +40,7 @@ reasoned as (
         {{ crm_column_list(entity, prefix='raw_') }},
         {{ crm_column_list(entity) }},
         n_raw_rows,
+        raw_kept,
         {{ crm_reason_list(
             ['static_reasons',
              "case when customer_id is not null and not is_known_customer then 'unknown_customer' end",

@@ -49,6 +49,7 @@ measured here around each child. Figures are noisy on a shared machine: run it t
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -220,6 +221,98 @@ def _measure_backfill(cache: Path, data_dir: Path, months: int) -> Measurement:
     return _run_measured(label, cmd, env, cache / "backfill.log")
 
 
+def _refresh_into(cache: Path, raw_dir: Path, name: str, label: str, fresh: bool) -> Measurement:
+    """Time `crm-value refresh` of the files in `raw_dir` into the serving folder
+    `<cache>/<name>_serving` and the work database `<cache>/<name>_work.duckdb` (both
+    emptied first when `fresh`)."""
+    serve = cache / f"{name}_serving"
+    work = cache / f"{name}_work.duckdb"
+    if fresh:
+        shutil.rmtree(serve, ignore_errors=True)
+        _fresh(work)
+    crm_value = str(Path(sys.executable).with_name("crm-value"))
+    cmd = [crm_value, "refresh", "--raw-dir", str(raw_dir), "--format", "parquet"]
+    cmd += ["--serve-dir", str(serve), "--warehouse", str(work), "--skip-freshness"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    safe = label.split()[0].replace("/", "_")
+    return _run_measured(label, cmd, env, cache / f"{name}_{safe}.log")
+
+
+def _measure_daily(cache: Path, data_dir: Path, days: int) -> list[tuple[str, ...]]:
+    """The daily mode: the generated files laid out as folders of increments, a full
+    refresh, `days` daily deliveries each followed by a refresh, then a full refresh of the
+    same files from nothing, and the two served marts compared row for row."""
+    import pyarrow.parquet as pq  # after the first measurement; the child's peak is its own
+
+    daily = cache / "daily_raw"
+    child = [sys.executable, "-m", "crm_value.bench_daily"]
+    subprocess.run([*child, "layout", str(data_dir), str(daily)], check=True, cwd=PROJECT_DIR)
+    runs = [_refresh_into(cache, daily, "daily", "full refresh (first run)", fresh=True)]
+    if runs[0].exit_code != 0:
+        return _daily_rows(cache, runs, None)
+    history = cache / "daily_serving" / "run_history.parquet"
+    as_of = pq.read_table(history).to_pylist()[-1]["as_of_date"]
+    for number in range(1, days + 1):
+        day = (as_of + dt.timedelta(days=number - 1)).isoformat()
+        subprocess.run(
+            [*child, "increment", str(daily), str(number), day], check=True, cwd=PROJECT_DIR
+        )
+        runs.append(_refresh_into(cache, daily, "daily", f"daily refresh {number} ({day})", False))
+        if runs[-1].exit_code != 0:
+            return _daily_rows(cache, runs, None)
+    runs.append(_refresh_into(cache, daily, "full", "full refresh of the same files", True))
+    compared = None
+    if runs[-1].exit_code == 0:
+        compare = [*child, "compare"]
+        compare += [
+            str(cache / name / "current" / "crm_value.duckdb")
+            for name in ("daily_serving", "full_serving")
+        ]
+        proc = subprocess.run(compare, capture_output=True, text=True, cwd=PROJECT_DIR)
+        compared = proc
+    return _daily_rows(cache, runs, compared)
+
+
+def _daily_rows(cache: Path, runs: list[Measurement], compared) -> list[tuple[str, ...]]:
+    import pyarrow.parquet as pq
+
+    stages: list[dict] = []
+    for name in ("daily_serving", "full_serving"):
+        path = cache / name / "run_history.parquet"
+        if path.is_file():
+            stages += pq.read_table(path).to_pylist()
+    passed = [row for row in stages if row.get("outcome") == "passed"]
+    full = runs[0].wall_s
+    rows = []
+    for index, run in enumerate(runs):
+        found = passed[index] if index < len(passed) else {}
+        rows.append(
+            (
+                run.label,
+                f"{run.wall_s:.1f}",
+                f"{run.peak_rss_mib:,.0f}",
+                f"{run.wall_s / full:.2f}",
+                *(
+                    f"{found.get(f'{s}_seconds') or 0:.1f}"
+                    for s in ("expectations", "build", "publish")
+                ),
+                str(run.exit_code),
+            )
+        )
+    for run in runs:
+        if run.exit_code != 0:
+            rows.append((f"{run.label}: FAILED", "", "", "", "", "", "", str(run.exit_code)))
+            tail = run.log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
+            print(f"\n{run.label} failed (exit {run.exit_code}); last lines of {run.log}:")
+            print("\n".join(tail))
+    if compared is not None:
+        print("\nserved marts after the increments against the full refresh of the same files:")
+        print(compared.stdout.strip())
+        verdict = "identical" if compared.returncode == 0 else "DIFFERENT"
+        rows.append(("marts: increments vs full refresh", verdict, "", "", "", "", "", ""))
+    return rows
+
+
 def _backfill_dates(log: Path) -> list[tuple[str, str]]:
     """The seconds of each stored date, from the backfill's output."""
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -353,6 +446,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also measure a backfill of N monthly dates of the tier history on the files",
     )
+    parser.add_argument(
+        "--daily",
+        type=int,
+        metavar="N",
+        help="also measure the daily mode: the files as folders of increments, a full "
+        "refresh, N daily deliveries of about 14,000 orders each refreshed, then a full "
+        "refresh of the same files, the two served marts compared",
+    )
     args = parser.parse_args(argv)
 
     cache = args.cache_dir.resolve()
@@ -427,6 +528,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.refresh and results[-1].exit_code == 0:
         print("\nrefresh stages (seconds, from its run history)")
         _print_table(("stage", "seconds"), _refresh_stages(cache / "serving"))
+
+    if args.daily:
+        daily_rows = _measure_daily(cache, data_dir, args.daily)
+        print(
+            "\ndaily mode (seconds; share = wall / the first full refresh; "
+            "stages from the run history)"
+        )
+        header = ("run", "wall s", "peak RSS MiB", "share", "door", "build", "publish", "exit")
+        _print_table(header, daily_rows)
+        if any(row[1] == "DIFFERENT" or row[0].endswith("FAILED") for row in daily_rows):
+            (cache / "daily.log").write_text("a daily run failed or the marts differ (above)\n")
+            results.append(Measurement("daily mode", 0, 0, 1, cache / "daily.log"))
 
     failed = [m for m in results if m.exit_code != 0]
     for m in failed:

@@ -21,6 +21,7 @@ row_checked as (
         {{ crm_column_list('customers', prefix='raw_') }},
         {{ crm_column_list('customers') }},
         n_raw_rows,
+        raw_kept,
         {{ crm_reason_list(
             ['static_reasons'] + crm_future_reasons(['created_at', 'updated_at'])
         ) }} as row_reasons
@@ -33,6 +34,7 @@ versioned as (
         {{ crm_column_list('customers', prefix='raw_') }},
         {{ crm_column_list('customers') }},
         n_raw_rows,
+        raw_kept,
         row_reasons,
         {{ crm_customer_versions(several_files=crm_raw_listing('customers').files | length > 1) }}
     from row_checked
@@ -44,6 +46,7 @@ final as (
         {{ crm_column_list('customers', prefix='raw_') }},
         {{ crm_column_list('customers') }},
         n_raw_rows,
+        raw_kept,
         version_rank,
         copy_rank,
         case
