@@ -11,12 +11,16 @@
     Each row carries its file's identity (`batch_file`, `file_size`, `file_modified`,
     `file_hash`), the file's raw row count taken by a separate count, and the dbt
     invocation that read it: together they are the ledger (audit.crm_input_ledger).
+    `rules_hash` (crm_batch_rules_hash) names the rules that judged the file: when they
+    change (a var such as `min_plausible_date`, the contract), every stored file is read
+    again.
     Rows rejected whatever else arrives keep their raw form as text (`raw_<column>`); a row
     rejected later by a rule of other rows or the clock shows its typed values as text.
 -#}
 {% macro crm_load_raw_batches(entity, rules=[], key_conflicts=true) %}
 {%- set spec = crm_raw_entity(entity) -%}
-{%- set batches = crm_pending_batches(entity) -%}
+{%- set rules_hash = crm_batch_rules_hash(entity, rules) -%}
+{%- set batches = crm_pending_batches(entity, rules_hash) -%}
 {%- if execute and not batches.pending %}
 select * from {{ this }} where false
 {%- else -%}
@@ -135,6 +139,7 @@ final as (
         file_hashes.file_hash,
         file_counts.file_raw_rows,
         '{{ invocation_id }}' as loaded_by,
+        '{{ rules_hash }}' as rules_hash,
         {{ crm_column_list(entity, prefix='kept.raw_') }},
         {{ crm_column_list(entity, prefix='kept.') }},
         kept.n_raw_rows,

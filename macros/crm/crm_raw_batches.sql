@@ -85,25 +85,32 @@
         (crm_forget_removed_batches), as are those of a replaced input (a single file or
         the demo where a folder was, or the other way round).
 -#}
-{% macro crm_pending_batches(entity) %}
+{% macro crm_pending_batches(entity, rules_hash=none) %}
     {%- set listing = crm_raw_listing(entity) -%}
     {%- set store = crm_batch_store(entity) -%}
     {%- set held = {} -%}
     {%- if store is not none -%}
         {%- set rows = run_query(
-            "select batch_file, max(file_size), max(file_modified) from " ~ store
-            ~ " group by batch_file").rows -%}
+            "select batch_file, max(file_size), max(file_modified), max(rules_hash) from "
+            ~ store ~ " group by batch_file").rows -%}
         {%- for row in rows -%}
-            {%- do held.update({row[0]: {'size': row[1] | int, 'modified': row[2] | int}}) -%}
+            {%- do held.update({row[0]: {'size': row[1] | int, 'modified': row[2] | int,
+                                         'rules_hash': row[3]}}) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- set pending = [] -%}
     {%- set changed = [] -%}
+    {%- set rejudged = [] -%}
     {%- set listed = [] -%}
     {%- for item in listing.files -%}
         {%- do listed.append(item.file) -%}
         {%- set before = held.get(item.file) -%}
         {%- if before is none or listing.layout == 'seed' -%}
+            {%- do pending.append(item) -%}
+        {%- elif rules_hash is not none and before.rules_hash != rules_hash
+            and before.size == item.size and before.modified == item.modified -%}
+            {#- The file is as it was; the rules that judged it are not. -#}
+            {%- do rejudged.append(item.file) -%}
             {%- do pending.append(item) -%}
         {%- elif before.size != item.size or before.modified != item.modified -%}
             {%- do changed.append(item.file ~ ' (size ' ~ before.size ~ ' -> ' ~ item.size
@@ -125,8 +132,26 @@
             ~ "--reprocess-changed) to read the changed files again and leave removed "
             ~ "ones out") }}
     {%- endif -%}
+    {%- if rejudged and execute -%}
+        {{ log("crm: " ~ entity ~ ": the rules that judge a row on its own changed since "
+            ~ (rejudged | length) ~ " stored file(s) were read; reading them again", info=true) }}
+    {%- endif -%}
     {{ return({'layout': listing.layout, 'label': listing.label, 'files': listing.files,
-               'pending': pending, 'changed': changed, 'removed': removed}) }}
+               'pending': pending, 'changed': changed, 'removed': removed,
+               'rejudged': rejudged}) }}
+{% endmacro %}
+
+{#-
+    A fingerprint of everything the batch store's own judgement of a row depends on
+    besides the row: the entity's contract (columns, types, required, allowed values),
+    the entity's extra rules, the var `min_plausible_date` and the control-character
+    test. A stored file judged under another fingerprint is read again, so a changed
+    var or rule never leaves old verdicts in the store (a build gives the same answer
+    as --full-refresh).
+-#}
+{% macro crm_batch_rules_hash(entity, rules=[]) %}
+    {{ return(local_md5(tojson(crm_raw_entity(entity)) ~ '|' ~ (rules | join('|')) ~ '|'
+        ~ crm_min_plausible_date() ~ '|' ~ crm_has_control_character('x'))) }}
 {% endmacro %}
 
 {#-
