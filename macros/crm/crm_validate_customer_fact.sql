@@ -50,19 +50,49 @@ reasoned as (
     from checked
 ),
 
+{%- if listing.files | length > 1 %}
+
+later_keys as (
+    -- Only a key that a file after the first holds can have a row in two files: the
+    -- rest of the store (the first file, a full export's bulk) needs no comparison.
+    select distinct {{ key }}
+    from reasoned
+    where batch_file > '{{ listing.files[0].file | replace("'", "''") }}'
+),
+
+latest_files as (
+    -- Among a key's valid rows, the latest file's wins.
+    select
+        reasoned.{{ key }},
+        max(reasoned.batch_file) as latest_file
+    from reasoned
+    inner join later_keys
+        on reasoned.{{ key }} = later_keys.{{ key }}
+    where reasoned.reject_reasons is null
+    group by reasoned.{{ key }}
+),
+
+versioned as (
+    select
+        reasoned.*,
+        coalesce(
+            reasoned.reject_reasons is null
+            and reasoned.batch_file < latest_files.latest_file,
+            false
+        ) as is_superseded
+    from reasoned
+    left join latest_files
+        on reasoned.{{ key }} = latest_files.{{ key }}
+)
+{%- else %}
+
 versioned as (
     select
         *,
-        {%- if listing.files | length > 1 %}
-        -- Several files: a key's valid row from the latest file wins.
-        reject_reasons is null
-        and batch_file < max(case when reject_reasons is null then batch_file end)
-            over (partition by {{ key }}) as is_superseded
-        {%- else %}
         false as is_superseded
-        {%- endif %}
     from reasoned
 )
+{%- endif %}
 
 select
     batch_file,
