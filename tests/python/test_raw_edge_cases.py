@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
-from conftest import RawFolder, run_dbt
+from conftest import CLEAN, RawFolder, run_dbt
 from test_raw_rows import CUSTOMER, NO_BOUND, ORDER, RAW_LAYERS, build, reconciliation, rejected
 
 
@@ -34,23 +36,46 @@ def test_copies_of_a_bad_row_count_in_the_rejected_share(raw, work):
     ) == [(1, 3)]
 
 
+OUTSIDE_FORMS = [
+    ({"quantity": "1e25"}, "invalid_quantity"),
+    ({"quantity": "99999999999999999999"}, "invalid_quantity"),
+    ({"amount": "1_000"}, "invalid_amount"),
+    ({"amount": "inf"}, "invalid_amount"),
+    ({"ordered_at": "2024/01/01"}, "invalid_ordered_at"),
+    ({"ordered_at": "epoch"}, "invalid_ordered_at"),
+    ({"ordered_at": "-infinity"}, "invalid_ordered_at"),
+]
+
+
+@pytest.fixture(scope="module")
+def outside_forms_build(tmp_path_factory):
+    """One build holding every order of OUTSIDE_FORMS, each under its own order_id
+    (O800, O801, ...): a row's own reasons do not depend on the others."""
+    root = tmp_path_factory.mktemp("outside_forms")
+    raw = RawFolder(root / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    raw.append(
+        "orders",
+        *(
+            {**ORDER, **change, "order_id": f"O8{i:02d}"}
+            for i, (change, _) in enumerate(OUTSIDE_FORMS)
+        ),
+    )
+    work = root / "work"
+    work.mkdir()
+    return build(raw, work)
+
+
 @pytest.mark.parametrize(
-    ("change", "reasons"),
-    [
-        ({"quantity": "1e25"}, "invalid_quantity"),
-        ({"quantity": "99999999999999999999"}, "invalid_quantity"),
-        ({"amount": "1_000"}, "invalid_amount"),
-        ({"amount": "inf"}, "invalid_amount"),
-        ({"ordered_at": "2024/01/01"}, "invalid_ordered_at"),
-        ({"ordered_at": "epoch"}, "invalid_ordered_at"),
-        ({"ordered_at": "-infinity"}, "invalid_ordered_at"),
-    ],
+    ("index", "change", "reasons"),
+    [(i, *case) for i, case in enumerate(OUTSIDE_FORMS)],
     ids=lambda v: v if isinstance(v, str) else None,
 )
-def test_values_outside_the_contracts_forms_are_rejected_not_crashed(raw, work, change, reasons):
-    raw.append("orders", {**ORDER, **change})
-    run = build(raw, work)
-    assert rejected(run, "orders", "order_id", "O900") == [reasons]
+def test_values_outside_the_contracts_forms_are_rejected_not_crashed(
+    outside_forms_build, index, change, reasons
+):
+    assert rejected(outside_forms_build, "orders", "order_id", f"O8{index:02d}") == [reasons]
+    assert reconciliation(outside_forms_build, "orders")["rejected_rows"] == len(OUTSIDE_FORMS)
 
 
 def test_offsets_convert_to_utc(raw, work):

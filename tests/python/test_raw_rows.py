@@ -4,12 +4,19 @@ Every case starts from the clean fixture folder, adds or changes the rows it nam
 the staging and audit layers from CSV, and checks the rejected-rows table (reason codes),
 the staging model and the reconciliation. The rejected-share bound is lifted for these
 small folders (one bad row in ten is 10%); the bound has its own test below.
+
+The single-row cases (one bad order, customer or other row each) share one build: every
+case's row goes into the same folder under its own key, and each case asserts on its own
+row. A row's own reasons do not depend on the other bad rows (no case shares a key with
+another), so one build judges them as 33 builds would, in the time of one.
 """
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
-from conftest import RawFolder, run_dbt
+from conftest import CLEAN, RawFolder, run_dbt
 
 RAW_LAYERS = ["--select", "path:models/staging", "path:models/audit", "path:seeds/reference"]
 NO_BOUND = {"max_rejected_share": 1}
@@ -63,39 +70,24 @@ def reconciliation(run, entity: str) -> dict:
     return counts
 
 
-@pytest.mark.parametrize(
-    ("change", "reasons"),
-    [
-        ({"amount": ""}, "missing_amount"),
-        ({"customer_id": "  "}, "missing_customer_id"),
-        ({"status": ""}, "missing_status"),
-        ({"amount": "12,50"}, "invalid_amount"),
-        ({"ordered_at": "yesterday"}, "invalid_ordered_at"),
-        ({"quantity": "1.5"}, "invalid_quantity"),
-        ({"amount": "-5.00"}, "negative_amount"),
-        ({"cost": "-1"}, "negative_cost"),
-        ({"quantity": "-2"}, "negative_quantity"),
-        ({"status": "shipped"}, "invalid_status"),
-        ({"customer_id": "C999"}, "unknown_customer"),
-        ({"ordered_at": "2099-01-01 00:00:00"}, "future_ordered_at"),
-        (
-            {"amount": "abc", "status": "lost", "customer_id": "C999"},
-            "invalid_status,invalid_amount,unknown_customer",
-        ),
-    ],
-    ids=lambda v: v if isinstance(v, str) else None,
-)
-def test_bad_order_row_is_rejected_with_its_reasons(raw, work, change, reasons):
-    raw.append("orders", {**ORDER, **change})
-    run = build(raw, work)
-    assert rejected(run, "orders", "order_id", "O900") == [reasons]
-    assert run.scalar("select count(*) from staging.stg_crm__orders where order_id = 'O900'") == 0
-    assert reconciliation(run, "orders") == {
-        "raw_rows": 11,
-        "accepted_rows": 10,
-        "collapsed_rows": 0,
-        "rejected_rows": 1,
-    }
+ORDER_CASES = [
+    ({"amount": ""}, "missing_amount"),
+    ({"customer_id": "  "}, "missing_customer_id"),
+    ({"status": ""}, "missing_status"),
+    ({"amount": "12,50"}, "invalid_amount"),
+    ({"ordered_at": "yesterday"}, "invalid_ordered_at"),
+    ({"quantity": "1.5"}, "invalid_quantity"),
+    ({"amount": "-5.00"}, "negative_amount"),
+    ({"cost": "-1"}, "negative_cost"),
+    ({"quantity": "-2"}, "negative_quantity"),
+    ({"status": "shipped"}, "invalid_status"),
+    ({"customer_id": "C999"}, "unknown_customer"),
+    ({"ordered_at": "2099-01-01 00:00:00"}, "future_ordered_at"),
+    (
+        {"amount": "abc", "status": "lost", "customer_id": "C999"},
+        "invalid_status,invalid_amount,unknown_customer",
+    ),
+]
 
 
 def test_rejected_row_keeps_raw_values_and_invocation(raw, work):
@@ -182,140 +174,194 @@ def test_an_invalid_newer_version_does_not_displace_a_valid_one(raw, work):
     )
 
 
+CUSTOMER_CASES = [
+    ({"customer_id": ""}, "missing_customer_id"),
+    ({"created_at": ""}, "missing_created_at"),
+    ({"updated_at": "2025-13-45"}, "invalid_updated_at"),
+    ({"customer_type": "vip"}, "invalid_customer_type"),
+    ({"updated_at": "2023-01-01 00:00:00"}, "updated_before_created"),
+    (
+        {"created_at": "2099-01-01 00:00:00", "updated_at": "2099-01-02 00:00:00"},
+        "future_created_at,future_updated_at",
+    ),
+]
+
+OTHER_CASES = [
+    (
+        "receivables",
+        "invoice_id",
+        {
+            "invoice_id": "I900",
+            "customer_id": "C002",
+            "issued_at": "2025-01-10",
+            "due_at": "2025-02-10",
+            "amount": "100.00",
+            "paid_amount": "150.00",
+            "paid_at": "",
+        },
+        "paid_exceeds_amount",
+    ),
+    (
+        "receivables",
+        "invoice_id",
+        {
+            "invoice_id": "I900",
+            "customer_id": "C002",
+            "issued_at": "2025-01-10",
+            "due_at": "2025-01-01",
+            "amount": "100.00",
+            "paid_amount": "0",
+            "paid_at": "",
+        },
+        "due_before_issued",
+    ),
+    (
+        "receivables",
+        "invoice_id",
+        {
+            "invoice_id": "I900",
+            "customer_id": "C002",
+            "issued_at": "2025-01-10",
+            "due_at": "2025-02-10",
+            "amount": "100.00",
+            "paid_amount": "",
+            "paid_at": "",
+        },
+        "missing_paid_amount",
+    ),
+    (
+        "service_tickets",
+        "ticket_id",
+        {
+            "ticket_id": "T900",
+            "customer_id": "C001",
+            "opened_at": "2025-03-05 10:00:00",
+            "closed_at": "2025-03-04 10:00:00",
+            "ticket_type": "complaint",
+            "handling_minutes": "5",
+        },
+        "closed_before_opened",
+    ),
+    (
+        "service_tickets",
+        "ticket_id",
+        {
+            "ticket_id": "T900",
+            "customer_id": "C001",
+            "opened_at": "2025-03-05 10:00:00",
+            "closed_at": "",
+            "ticket_type": "praise",
+            "handling_minutes": "-3",
+        },
+        "invalid_ticket_type,negative_handling_minutes",
+    ),
+    (
+        "surveys",
+        "response_id",
+        {
+            "response_id": "S900",
+            "customer_id": "C001",
+            "responded_at": "2025-03-10 10:00:00",
+            "expectation_score": "11",
+            "perception_score": "0",
+            "recommend_score": "10",
+        },
+        "expectation_score_out_of_range,perception_score_out_of_range",
+    ),
+    (
+        "surveys",
+        "response_id",
+        {
+            "response_id": "S900",
+            "customer_id": "C404",
+            "responded_at": "2025-03-10 10:00:00",
+            "expectation_score": "7.5",
+            "perception_score": "7",
+            "recommend_score": "",
+        },
+        "invalid_expectation_score,unknown_customer",
+    ),
+]
+
+
+def _order_case(index: int, change: dict) -> dict:
+    return {**ORDER, **change, "order_id": f"O9{index:02d}"}
+
+
+def _customer_case(index: int, change: dict) -> dict:
+    return {**CUSTOMER, "customer_id": f"C9{index:02d}", **change}
+
+
+def _other_case(index: int, key: str, row: dict) -> dict:
+    return {**row, key: f"{row[key]}-{index}"}
+
+
+@pytest.fixture(scope="module")
+def bad_rows_build(tmp_path_factory):
+    """One build of the clean folder with the row of every single-row case below."""
+    root = tmp_path_factory.mktemp("bad_rows")
+    raw = RawFolder(root / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    raw.append("orders", *(_order_case(i, c) for i, (c, _) in enumerate(ORDER_CASES)))
+    raw.append("customers", *(_customer_case(i, c) for i, (c, _) in enumerate(CUSTOMER_CASES)))
+    for i, (entity, key, row, _) in enumerate(OTHER_CASES):
+        raw.append(entity, _other_case(i, key, row))
+    work = root / "work"
+    work.mkdir()
+    return build(raw, work)
+
+
 @pytest.mark.parametrize(
-    ("change", "reasons"),
-    [
-        ({"customer_id": ""}, "missing_customer_id"),
-        ({"created_at": ""}, "missing_created_at"),
-        ({"updated_at": "2025-13-45"}, "invalid_updated_at"),
-        ({"customer_type": "vip"}, "invalid_customer_type"),
-        ({"updated_at": "2023-01-01 00:00:00"}, "updated_before_created"),
-        (
-            {"created_at": "2099-01-01 00:00:00", "updated_at": "2099-01-02 00:00:00"},
-            "future_created_at,future_updated_at",
-        ),
-    ],
+    ("index", "change", "reasons"),
+    [(i, *case) for i, case in enumerate(ORDER_CASES)],
     ids=lambda v: v if isinstance(v, str) else None,
 )
-def test_bad_customer_row_is_rejected_with_its_reasons(raw, work, change, reasons):
-    bad = {**CUSTOMER, **change}
-    raw.append("customers", bad)
-    run = build(raw, work)
-    key = bad["customer_id"]
+def test_bad_order_row_is_rejected_with_its_reasons(bad_rows_build, index, change, reasons):
+    order_id = _order_case(index, change)["order_id"]
+    assert rejected(bad_rows_build, "orders", "order_id", order_id) == [reasons]
+    count = "select count(*) from staging.stg_crm__orders where order_id = ?"
+    assert bad_rows_build.scalar(count, [order_id]) == 0
+
+
+@pytest.mark.parametrize(
+    ("index", "change", "reasons"),
+    [(i, *case) for i, case in enumerate(CUSTOMER_CASES)],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_customer_row_is_rejected_with_its_reasons(bad_rows_build, index, change, reasons):
+    key = _customer_case(index, change)["customer_id"]
     where = "customer_id is null" if not key.strip() else "customer_id = ?"
-    rows = run.query(
+    rows = bad_rows_build.query(
         f"select reject_reasons from audit.rejected_customers where {where}",
         [] if not key.strip() else [key],
     )
     assert [r[0] for r in rows] == [reasons]
-    reconciliation(run, "customers")
 
 
 @pytest.mark.parametrize(
-    ("entity", "key", "row", "reasons"),
-    [
-        (
-            "receivables",
-            "invoice_id",
-            {
-                "invoice_id": "I900",
-                "customer_id": "C002",
-                "issued_at": "2025-01-10",
-                "due_at": "2025-02-10",
-                "amount": "100.00",
-                "paid_amount": "150.00",
-                "paid_at": "",
-            },
-            "paid_exceeds_amount",
-        ),
-        (
-            "receivables",
-            "invoice_id",
-            {
-                "invoice_id": "I900",
-                "customer_id": "C002",
-                "issued_at": "2025-01-10",
-                "due_at": "2025-01-01",
-                "amount": "100.00",
-                "paid_amount": "0",
-                "paid_at": "",
-            },
-            "due_before_issued",
-        ),
-        (
-            "receivables",
-            "invoice_id",
-            {
-                "invoice_id": "I900",
-                "customer_id": "C002",
-                "issued_at": "2025-01-10",
-                "due_at": "2025-02-10",
-                "amount": "100.00",
-                "paid_amount": "",
-                "paid_at": "",
-            },
-            "missing_paid_amount",
-        ),
-        (
-            "service_tickets",
-            "ticket_id",
-            {
-                "ticket_id": "T900",
-                "customer_id": "C001",
-                "opened_at": "2025-03-05 10:00:00",
-                "closed_at": "2025-03-04 10:00:00",
-                "ticket_type": "complaint",
-                "handling_minutes": "5",
-            },
-            "closed_before_opened",
-        ),
-        (
-            "service_tickets",
-            "ticket_id",
-            {
-                "ticket_id": "T900",
-                "customer_id": "C001",
-                "opened_at": "2025-03-05 10:00:00",
-                "closed_at": "",
-                "ticket_type": "praise",
-                "handling_minutes": "-3",
-            },
-            "invalid_ticket_type,negative_handling_minutes",
-        ),
-        (
-            "surveys",
-            "response_id",
-            {
-                "response_id": "S900",
-                "customer_id": "C001",
-                "responded_at": "2025-03-10 10:00:00",
-                "expectation_score": "11",
-                "perception_score": "0",
-                "recommend_score": "10",
-            },
-            "expectation_score_out_of_range,perception_score_out_of_range",
-        ),
-        (
-            "surveys",
-            "response_id",
-            {
-                "response_id": "S900",
-                "customer_id": "C404",
-                "responded_at": "2025-03-10 10:00:00",
-                "expectation_score": "7.5",
-                "perception_score": "7",
-                "recommend_score": "",
-            },
-            "invalid_expectation_score,unknown_customer",
-        ),
-    ],
+    ("index", "entity", "key", "row", "reasons"),
+    [(i, *case) for i, case in enumerate(OTHER_CASES)],
     ids=lambda v: v if isinstance(v, str) and "_" in v else None,
 )
-def test_bad_row_of_other_entities_is_rejected(raw, work, entity, key, row, reasons):
-    raw.append(entity, row)
-    run = build(raw, work)
-    assert rejected(run, entity, key, row[key]) == [reasons]
-    reconciliation(run, entity)
+def test_bad_row_of_other_entities_is_rejected(bad_rows_build, index, entity, key, row, reasons):
+    value = _other_case(index, key, row)[key]
+    assert rejected(bad_rows_build, entity, key, value) == [reasons]
+
+
+def test_every_bad_row_is_counted_once_and_the_rest_accepted(bad_rows_build):
+    """The shared build reconciles: each case's row rejected, the clean rows accepted."""
+    clean = RawFolder(CLEAN)
+    added = {"orders": len(ORDER_CASES), "customers": len(CUSTOMER_CASES)}
+    for entity, *_ in OTHER_CASES:
+        added[entity] = added.get(entity, 0) + 1
+    for entity, n in added.items():
+        base = len(clean.rows(entity))
+        assert reconciliation(bad_rows_build, entity) == {
+            "raw_rows": base + n,
+            "accepted_rows": base,
+            "collapsed_rows": 0,
+            "rejected_rows": n,
+        }, entity
 
 
 def test_rejected_share_over_its_bound_fails_the_build(raw, work):
