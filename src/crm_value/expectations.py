@@ -11,7 +11,9 @@ the dbt staging types them, and validates them with three GX suites on pandas fr
 - `customer_files`: the latest version of each customer opened before as_of_date, the
   population the dbt file-quality audits judge (completeness and timeliness);
 - `orders`: the distinct raw order rows (required values, status, no negative money or
-  quantity, one row per order_id, no timestamp in the future).
+  quantity, one row per order_id, no timestamp in the future); from a folder of
+  increments, rows are distinct within each file and an order_id must be unique within
+  its file only (a later file's row replaces the earlier: a status change).
 
 Every bound comes from the dbt vars (settings.project_vars), so it is written once. Row
 rules allow the entity's rejected share (mostly = 1 - max_rejected_share); the file
@@ -229,10 +231,12 @@ def _typed_sql(name: str, col_type: str) -> str:
 
 
 def _distinct_typed_sql(
-    raw: RawInput, entity: str, present: dict[str, str], wanted: list[str]
+    raw: RawInput, entity: str, present: dict[str, str], wanted: list[str], per_file: bool = False
 ) -> str:
     """The distinct raw rows of an entity (exact duplicates collapsed over every contract
     column, on the values as the file holds them, as dbt does), with `wanted` typed.
+    `per_file`: rows are distinct within each file of a folder, as dbt's batch store keeps
+    them, and carry the file's position (`batch`).
 
     After the distinct every value is cast to text and typed from there, so CSV and
     Parquet go through one path; an optional column the file lacks reads as null.
@@ -243,9 +247,12 @@ def _distinct_typed_sql(
         + f" as {_quote(column['name'])}"
         for column in spec["columns"]
     )
+    if per_file:
+        raw_columns += ",\n            file_index as batch"
     types = {column["name"]: column["type"] for column in spec["columns"]}
     typed = ",\n        ".join(
-        f"{_typed_sql(name, types[name])} as {_quote(name)}" for name in wanted
+        [f"{_typed_sql(name, types[name])} as {_quote(name)}" for name in wanted]
+        + (["batch"] if per_file else [])
     )
     return f"""
     with distinct_raw as (
@@ -279,9 +286,11 @@ def _fetch(
 def _orders_frame(
     con: duckdb.DuckDBPyConnection, raw: RawInput, present: dict[str, str]
 ) -> pd.DataFrame:
-    """The distinct raw order rows, typed, with only the columns the suite reads."""
+    """The distinct raw order rows, typed, with only the columns the suite reads; from a
+    folder of increments, distinct within each file and with the file's position (`batch`)."""
     wanted = ["order_id", "customer_id", "ordered_at", "status", "quantity", "amount", "cost"]
-    return _fetch(con, _distinct_typed_sql(raw, "orders", present, wanted), categories=("status",))
+    sql = _distinct_typed_sql(raw, "orders", present, wanted, per_file=raw.is_folder("orders"))
+    return _fetch(con, sql, categories=("status",))
 
 
 def _load_customers(con: duckdb.DuckDBPyConnection, raw: RawInput, present: dict[str, str]) -> None:
@@ -401,9 +410,13 @@ def _rejected_share_var(dbt_vars: dict[str, Any], entity: str) -> str:
     return "max_rejected_share"
 
 
-def _row_checks(entity: str, dbt_vars: dict[str, Any], limit: dt.datetime) -> list[_Check]:
+def _row_checks(
+    entity: str, dbt_vars: dict[str, Any], limit: dt.datetime, per_file: bool = False
+) -> list[_Check]:
     """The row-level checks of the customers or orders suite: each may fail on at most
-    the entity's rejected share of rows."""
+    the entity's rejected share of rows. `per_file` (orders from a folder of increments):
+    an order_id must be unique within each file; a later file's row for the same order
+    replaces the earlier one (a status change), as the dbt validation has it."""
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -469,14 +482,14 @@ def _row_checks(entity: str, dbt_vars: dict[str, Any], limit: dt.datetime) -> li
             )
             for name in ("amount", "quantity", "cost")
         ]
-        checks.append(
-            _Check(
-                gxe.ExpectColumnValuesToBeUnique(column="order_id", mostly=mostly),
-                "order_id",
-                "order_id unique",
-                share_var,
+        if per_file:
+            unique = gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["batch", "order_id"], mostly=mostly
             )
-        )
+            checks.append(_Check(unique, "order_id", "order_id unique within each file", share_var))
+        else:
+            unique = gxe.ExpectColumnValuesToBeUnique(column="order_id", mostly=mostly)
+            checks.append(_Check(unique, "order_id", "order_id unique", share_var))
         event_columns = ["ordered_at"]
     checks += [
         _Check(
@@ -788,7 +801,10 @@ def _judge(
             as_of_date = _as_utc(clock).date() + dt.timedelta(days=1)
             as_of_source = _AS_OF_FALLBACK_NOTE
         outcomes["orders"] = _validate(
-            context, "orders", orders, _row_checks("orders", dbt_vars, limit)
+            context,
+            "orders",
+            orders,
+            _row_checks("orders", dbt_vars, limit, per_file=raw.is_folder("orders")),
         )
         del orders
         _load_customers(con, raw, columns["customers"])

@@ -152,6 +152,28 @@ def test_conflicting_duplicate_order_id_fails_uniqueness(raw: RawFolder, tmp_pat
     ]
 
 
+def test_in_a_folder_a_later_file_may_repeat_an_order_but_one_file_may_not(
+    raw: RawFolder, tmp_path: Path
+):
+    """Increments: a later file's row for an order replaces the earlier one (a status
+    change), so the door judges uniqueness within each file, as dbt does."""
+    folder = raw.path / "orders"
+    folder.mkdir()
+    (raw.path / "orders.csv").rename(folder / "0001.csv")
+    first = RawFolder(folder)
+    rows = first.rows("0001")
+    returned = [{**row, "status": "returned"} for row in rows[:5]]
+    first.write("0002", returned, first.header("0001"))
+    result = door(raw.path, tmp_path / "door")
+    assert result.success, result.failures  # half the orders changed status: no conflict
+    first.write("0002", [*returned, {**returned[0], "amount": "1.00"}], first.header("0001"))
+    result = door(raw.path, tmp_path / "again")
+    assert result.failures == [
+        "orders: order_id unique within each file in 87.5% of 16 order rows (2 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+
+
 def test_exact_duplicate_rows_are_collapsed_not_conflicts(raw: RawFolder, tmp_path: Path):
     raw.append("orders", raw.rows("orders")[0])
     raw.append("customers", raw.rows("customers")[0])
