@@ -15,6 +15,12 @@
 {% macro crm_validate_customer_fact(entity, event_columns) %}
 {%- set key = crm_raw_entity(entity).key -%}
 {%- set listing = crm_raw_listing(entity) -%}
+{%- set reject_reasons = crm_reason_list(
+    ['static_reasons',
+     "case when customer_id is not null and not is_known_customer then 'unknown_customer' end",
+     "case when " ~ key ~ " is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end"]
+    + crm_future_reasons(event_columns)
+) %}
 with
 
 batches as (
@@ -41,12 +47,7 @@ reasoned as (
         {{ crm_column_list(entity) }},
         n_raw_rows,
         raw_kept,
-        {{ crm_reason_list(
-            ['static_reasons',
-             "case when customer_id is not null and not is_known_customer then 'unknown_customer' end",
-             "case when " ~ key ~ " is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end"]
-            + crm_future_reasons(event_columns)
-        ) }} as reject_reasons
+        {{ reject_reasons }} as reject_reasons
     from checked
 ),
 
@@ -56,20 +57,38 @@ later_keys as (
     -- Only a key that a file after the first holds can have a row in two files: the
     -- rest of the store (the first file, a full export's bulk) needs no comparison.
     select distinct {{ key }}
-    from reasoned
+    from batches
     where batch_file > '{{ listing.files[0].file | replace("'", "''") }}'
+),
+
+contested_checked as (
+    -- The rows of those keys in every file, checked as `checked` checks them.
+    select
+        batches.*,
+        customers.customer_id is not null as is_known_customer
+    from batches
+    inner join later_keys
+        on batches.{{ key }} = later_keys.{{ key }}
+    left join customers
+        on batches.customer_id = customers.customer_id
+),
+
+contested as (
+    select
+        batch_file,
+        {{ key }},
+        {{ reject_reasons }} as reject_reasons
+    from contested_checked
 ),
 
 latest_files as (
     -- Among a key's valid rows, the latest file's wins.
     select
-        reasoned.{{ key }},
-        max(reasoned.batch_file) as latest_file
-    from reasoned
-    inner join later_keys
-        on reasoned.{{ key }} = later_keys.{{ key }}
-    where reasoned.reject_reasons is null
-    group by reasoned.{{ key }}
+        {{ key }},
+        max(batch_file) as latest_file
+    from contested
+    where reject_reasons is null
+    group by {{ key }}
 ),
 
 versioned as (

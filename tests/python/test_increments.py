@@ -169,8 +169,20 @@ def test_a_later_file_replaces_an_order_late_orders_count_bad_rows_are_rejected(
     assert books["0002.csv"]["rejected_raw_rows"] == 1
     reconciles(run)
     # Within one file the contract's rule stands: two rows of one key are both rejected.
-    deliver(folder, "0003.csv", [order("O960"), order("O960", amount="7.00")])
+    # A later row that is itself invalid (here by a rule of other rows: its customer is
+    # unknown) is rejected, and the key's earlier row stays accepted.
+    before = staged(run, "O002")
+    assert before
+    deliver(
+        folder,
+        "0003.csv",
+        [order("O960"), order("O960", amount="7.00"), order("O002", customer_id="C999")],
+    )
     run = build(raw, work)
+    assert staged(run, "O002") == before
+    assert run.query(
+        "select reject_reasons from audit.rejected_orders where order_id = 'O002'"
+    ) == [("unknown_customer",)]
     assert sorted(
         run.query("select reject_reasons from audit.rejected_orders where order_id = 'O960'")
     ) == [
