@@ -31,6 +31,17 @@ def clean_build(tmp_path_factory):
     return raw, run
 
 
+@pytest.fixture(scope="module")
+def guard_work(tmp_path_factory):
+    """One work folder for every guard case a worker runs, one after another: the same
+    warehouse path, vars and target folder let dbt reuse its parse (partial parsing)
+    instead of parsing the project again for each case. Each case copies the clean
+    warehouse over the last one's."""
+    work = tmp_path_factory.mktemp("guard_runs") / "work"
+    work.mkdir()
+    return work
+
+
 CASES = [
     # guard (dbt selector), damage, the test name expected among the failures
     (
@@ -202,11 +213,11 @@ CASES = [
 
 @pytest.mark.parametrize(("selector", "damage", "test_name"), CASES, ids=[c[2] for c in CASES])
 def test_guard_fails_on_the_damage_it_exists_to_catch(
-    clean_build, tmp_path, selector, damage, test_name
+    clean_build, guard_work, selector, damage, test_name
 ):
     raw, clean = clean_build
-    work = tmp_path / "work"
-    work.mkdir()
+    work = guard_work
+    (work / "warehouse.duckdb.wal").unlink(missing_ok=True)
     shutil.copy(clean.warehouse, work / "warehouse.duckdb")
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
         con.execute(damage)

@@ -264,12 +264,16 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
     before = fingerprint(serve)
     killed = signal_mid_build(raw.path, serve, signal.SIGKILL)  # the refresh, not its child
     assert killed.returncode == -signal.SIGKILL, killed.output[-3000:]
-    # The dbt child dies with its parent: no orphan keeps writing the work database.
+    # The dbt child dies with its parent: no orphan keeps writing the work database. A
+    # process leaves /proc's command lines before it has closed its files, so the lock
+    # on the work database may outlive it by a moment; an orphan would hold it for good.
+    work_db = serve.parent / "work.duckdb"
     assert wait_for(lambda: not dbt_children_of(serve)), dbt_children_of(serve)
+    assert wait_for(lambda: lock_is_free(work_db)), "the work database is still locked"
     assert fingerprint(serve) == before
     assert history(serve)[-1]["outcome"] == "running"
     # A table no model builds any more, left in the work database: never published.
-    with duckdb.connect(str(serve.parent / "work.duckdb")) as con:
+    with duckdb.connect(str(work_db)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create table marts.fct_retired_model as select 42 as answer")
 
@@ -296,6 +300,15 @@ def dbt_children_of(serve: Path) -> list[str]:
         if any(a.endswith("/dbt") for a in args[:2]) and str(serve / ".work") in " ".join(args):
             found.append(" ".join(args))
     return found
+
+
+def lock_is_free(database: Path) -> bool:
+    """Whether a writer could open `database` now (no other process holds its lock)."""
+    try:
+        duckdb.connect(str(database)).close()
+    except duckdb.IOException:
+        return False
+    return True
 
 
 def wait_for(condition, seconds: float = 10.0) -> bool:
