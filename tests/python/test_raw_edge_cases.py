@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
-from conftest import CLEAN, RawFolder, run_dbt
-from test_raw_rows import CUSTOMER, NO_BOUND, ORDER, RAW_LAYERS, build, reconciliation, rejected
+from conftest import RawFolder, run_dbt
+from test_raw_rows import (
+    CUSTOMER,
+    NO_BOUND,
+    ORDER,
+    RAW_LAYERS,
+    build,
+    build_with_rows,
+    reconciliation,
+    rejected,
+)
 
 
 def test_rows_starting_with_hash_are_read_not_taken_for_comments(raw, work):
@@ -51,19 +58,10 @@ OUTSIDE_FORMS = [
 def outside_forms_build(tmp_path_factory):
     """One build holding every order of OUTSIDE_FORMS, each under its own order_id
     (O800, O801, ...): a row's own reasons do not depend on the others."""
-    root = tmp_path_factory.mktemp("outside_forms")
-    raw = RawFolder(root / "raw")
-    shutil.copytree(CLEAN, raw.path)
-    raw.append(
-        "orders",
-        *(
-            {**ORDER, **change, "order_id": f"O8{i:02d}"}
-            for i, (change, _) in enumerate(OUTSIDE_FORMS)
-        ),
-    )
-    work = root / "work"
-    work.mkdir()
-    return build(raw, work)
+    orders = [
+        {**ORDER, **change, "order_id": f"O8{i:02d}"} for i, (change, _) in enumerate(OUTSIDE_FORMS)
+    ]
+    return build_with_rows(tmp_path_factory, "outside_forms", {"orders": orders})
 
 
 @pytest.mark.parametrize(

@@ -296,19 +296,29 @@ def _other_case(index: int, key: str, row: dict) -> dict:
     return {**row, key: f"{row[key]}-{index}"}
 
 
-@pytest.fixture(scope="module")
-def bad_rows_build(tmp_path_factory):
-    """One build of the clean folder with the row of every single-row case below."""
-    root = tmp_path_factory.mktemp("bad_rows")
+def build_with_rows(tmp_path_factory, name: str, rows: dict[str, list[dict]]):
+    """One build of a copy of the clean folder with `rows` appended per entity: the shared
+    build of a family of single-row cases, each row under its own key."""
+    root = tmp_path_factory.mktemp(name)
     raw = RawFolder(root / "raw")
     shutil.copytree(CLEAN, raw.path)
-    raw.append("orders", *(_order_case(i, c) for i, (c, _) in enumerate(ORDER_CASES)))
-    raw.append("customers", *(_customer_case(i, c) for i, (c, _) in enumerate(CUSTOMER_CASES)))
-    for i, (entity, key, row, _) in enumerate(OTHER_CASES):
-        raw.append(entity, _other_case(i, key, row))
+    for entity, appended in rows.items():
+        raw.append(entity, *appended)
     work = root / "work"
     work.mkdir()
     return build(raw, work)
+
+
+@pytest.fixture(scope="module")
+def bad_rows_build(tmp_path_factory):
+    """One build of the clean folder with the row of every single-row case below."""
+    rows = {
+        "orders": [_order_case(i, c) for i, (c, _) in enumerate(ORDER_CASES)],
+        "customers": [_customer_case(i, c) for i, (c, _) in enumerate(CUSTOMER_CASES)],
+    }
+    for i, (entity, key, row, _) in enumerate(OTHER_CASES):
+        rows.setdefault(entity, []).append(_other_case(i, key, row))
+    return build_with_rows(tmp_path_factory, "bad_rows", rows)
 
 
 @pytest.mark.parametrize(
