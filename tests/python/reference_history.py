@@ -1,7 +1,7 @@
 """Independent reference implementation of the tier-history marts, written from issue 12
 and the seeds' documented meaning, never from the dbt SQL: the migration between
 consecutive snapshots, the effect of each tier, the key customers at risk, and the cohort
-retention table. Inputs are plain rows read from a serving file (the history) or a work
+retention table, and each customer's latest tier change. Inputs are plain rows read from a serving file (the history) or a work
 database (the accepted orders); every count is an int and every sum a Decimal.
 """
 
@@ -102,6 +102,32 @@ def migration(history: list[dict]) -> dict[tuple, dict]:
                 move["to_revenue"] += after["value_window_revenue"] if after else 0
                 move["bought_again_customers"] += int(bought)
     return moves
+
+
+def tier_changes(history: list[dict], as_of: dt.date) -> dict[tuple, dict]:
+    """{(customer_id, scheme): {current_tier, previous_tier, changed_on, tier_since,
+    days_in_current_tier, snapshots}} for every customer of the snapshot at `as_of`, over
+    the snapshots up to it. A snapshot without the customer, or without a tier in the
+    scheme, is not_in_scope; the current run starts after the latest snapshot whose tier
+    differs from today's (at the first snapshot when none does)."""
+    snapshots = {day: rows for day, rows in by_date(history).items() if day <= as_of}
+    dates = list(snapshots)
+    changes: dict[tuple, dict] = {}
+    for customer in snapshots.get(as_of, {}):
+        for scheme, column in SCHEMES.items():
+            tiers = [_tier(snapshots[day].get(customer), column) for day in dates]
+            current = tiers[-1]
+            differing = [i for i, tier in enumerate(tiers) if tier != current]
+            start = differing[-1] + 1 if differing else 0
+            changes[(customer, scheme)] = {
+                "current_tier": current,
+                "previous_tier": tiers[differing[-1]] if differing else None,
+                "changed_on": dates[start] if differing else None,
+                "tier_since": dates[start],
+                "days_in_current_tier": (as_of - dates[start]).days,
+                "snapshots": len(dates),
+            }
+    return changes
 
 
 def at_risk(

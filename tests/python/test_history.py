@@ -233,6 +233,33 @@ def test_migration_equals_the_reference(any_serve):
     assert [k for k in expected if served[k] != expected[k]] == []
 
 
+TIER_CHANGE_COLUMNS = (
+    "current_tier",
+    "previous_tier",
+    "changed_on",
+    "tier_since",
+    "days_in_current_tier",
+    "snapshots",
+)
+
+
+def check_tier_changes(serve: Path) -> dict[tuple, dict]:
+    """The served tier changes equal the reference over the served history; returns them."""
+    as_of = query(serve, "select as_of_date from ops.release")[0]["as_of_date"]
+    expected = ref.tier_changes(served_history(serve), as_of)
+    served = {
+        (r["customer_id"], r["scheme"]): {c: r[c] for c in TIER_CHANGE_COLUMNS}
+        for r in query(serve, "select * from marts.fct_customer_tier_changes")
+    }
+    assert served.keys() == expected.keys()
+    assert [(k, served[k], expected[k]) for k in expected if served[k] != expected[k]][:5] == []
+    return expected
+
+
+def test_tier_changes_equal_the_reference(any_serve):
+    check_tier_changes(any_serve)
+
+
 def test_tier_effect_adds_up_from_the_history(any_serve):
     """Each tier's shares of up, stayed, down, changed and exited sum to one, and its
     customers are the tier's customers in the history."""
@@ -423,6 +450,51 @@ def test_a_backfill_that_fails_part_way_keeps_what_it_finished(small):
     assert rerun.returncode == 0, (rerun.stdout + rerun.stderr)[-3000:]
     assert "2 dates planned, 1 already stored, 1 to build" in rerun.stdout
     assert history(serve)[-1]["history_dates"] == "2025-05-01"
+
+
+def built_by(work: Path) -> list[str]:
+    with duckdb.connect(str(work), read_only=True) as con:
+        rows = con.execute("select distinct built_by from intermediate.int_customer_tier_runs")
+        return [row[0] for row in rows.fetchall()]
+
+
+def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(small):
+    """A refresh after the previous one folds its snapshot into the state (no pass over
+    the history), with the answer of the reference over every stored date. When a stored
+    file changes behind the state's back, the next refresh recomputes from every snapshot:
+    here every class at the first date is edited, which changes the answer of a customer whose
+    class stayed the same since."""
+    raw, serve = small
+    work = serve.parent / "work.duckdb"
+    for day, how in (("2025-04-01", "recomputed"), ("2025-05-01", "folded")):
+        run = run_refresh(raw, serve, {"as_of_date": day})
+        assert run.returncode == 0, run.output[-3000:]
+        assert built_by(work) == [how], day
+        check_tier_changes(serve)
+    # Every class at the first date moves one along (A to B, B to C, C to A).
+    first = serve / "history" / "2024-12-01.parquet"
+    rotate = "case abc_class when 'A' then 'B' when 'B' then 'C' when 'C' then 'A' end"
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * replace ({rotate} as abc_class) from read_parquet('{first}')) "
+            f"to '{first}.new' (format parquet)"
+        )
+        edited = dict(
+            con.execute(
+                f"select customer_id, abc_class from read_parquet('{first}.new') "
+                "where abc_class is not null"
+            ).fetchall()
+        )
+    os.replace(f"{first}.new", first)
+    run = run_refresh(raw, serve, {"as_of_date": "2025-06-01"})
+    assert run.returncode == 0, run.output[-3000:]
+    assert built_by(work) == ["recomputed"]
+    expected = check_tier_changes(serve)
+    assert any(
+        expected.get((c, "abc"), {}).get("changed_on") == dt.date(2025, 3, 1)
+        and expected[(c, "abc")]["previous_tier"] == tier
+        for c, tier in edited.items()
+    ), "the edit changed no answer: the test could not catch a stale fold"
 
 
 # --- Planning dates and the command line ------------------------------------------------

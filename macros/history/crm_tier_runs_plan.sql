@@ -1,0 +1,127 @@
+{#-
+    How int_customer_tier_runs is built this time: folded (yesterday's state plus this
+    build's snapshot, work that does not grow with the history) or recomputed from every
+    snapshot. Folding gives the recomputed answer only when the state it starts from saw
+    exactly the snapshots the store now holds before as_of_date, so it folds when all of
+    these hold, and recomputes otherwise (the reason is logged):
+
+    - not --full-refresh, and the state table exists with this version's columns;
+    - the state's date is before this build's as_of_date, and it is the latest stored
+      date before it (no date was added in between);
+    - the stored files before the state's date are the ones the state saw: the same dates,
+      sizes and modification times, and the same tier schemes (history_fingerprint);
+    - the stored file of the state's own date holds the tiers the state folded in: the
+      same hash of customer_id and every scheme's tier (snapshot_hash), because that file
+      is written after the state's build, by its publish.
+
+    Returns {'fold': bool, 'reason': str, 'previous': {...} or none, 'history_fingerprint':
+    the fingerprint of the stored files before this build's as_of_date, for its state}.
+    The model's one introspective call: unit tests override it.
+-#}
+{% macro crm_tier_runs_plan() %}
+    {%- if not execute -%}
+        {{ return({'fold': false, 'reason': 'parsing', 'previous': none, 'history_fingerprint': ''}) }}
+    {%- endif -%}
+    {%- set as_of_date = run_query(
+        "select cast(as_of_date as varchar) from " ~ ref('int_analysis_date_resolved')
+    ).columns[0].values()[0] -%}
+    {%- set stored = crm_tier_history_files() -%}
+    {%- set before = stored | selectattr('as_of_date', 'lt', as_of_date) | list -%}
+    {%- set plan = crm_tier_runs_fold(as_of_date, before) -%}
+    {%- do plan.update({'history_fingerprint': crm_tier_history_fingerprint(before)}) -%}
+    {{ log("int_customer_tier_runs: " ~ ('' if plan.fold else 'recomputed: ') ~ plan.reason, info=True) }}
+    {{ return(plan) }}
+{% endmacro %}
+
+{#- Whether the state can fold this build's snapshot in, given the stored files before it. -#}
+{% macro crm_tier_runs_fold(as_of_date, before) %}
+    {%- set previous = none -%}
+    {%- set relation = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if flags.FULL_REFRESH -%}
+        {{ return({'fold': false, 'reason': '--full-refresh', 'previous': none}) }}
+    {%- endif -%}
+    {%- if relation is none -%}
+        {{ return({'fold': false, 'reason': 'no earlier state', 'previous': none}) }}
+    {%- endif -%}
+    {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- for needed in ['history_fingerprint', 'snapshot_hash', 'first_snapshot_date', 'snapshots'] -%}
+        {%- if needed not in have -%}
+            {{ return({'fold': false, 'reason': 'the earlier state has no ' ~ needed, 'previous': none}) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set found = run_query(
+        "select cast(as_of_date as varchar), history_fingerprint, snapshot_hash, "
+        ~ "cast(first_snapshot_date as varchar), snapshots from " ~ relation ~ " limit 1") -%}
+    {%- if found.rows | length == 0 -%}
+        {{ return({'fold': false, 'reason': 'the earlier state is empty', 'previous': none}) }}
+    {%- endif -%}
+    {%- set row = found.rows[0] -%}
+    {%- set previous = {
+        'as_of_date': row[0], 'history_fingerprint': row[1], 'snapshot_hash': row[2],
+        'first_snapshot_date': row[3], 'snapshots': row[4],
+    } -%}
+    {%- if previous.as_of_date >= as_of_date -%}
+        {{ return({'fold': false, 'reason': 'the earlier state is of ' ~ previous.as_of_date
+            ~ ', not before ' ~ as_of_date, 'previous': previous}) }}
+    {%- endif -%}
+    {%- if before | length == 0 or before[-1].as_of_date != previous.as_of_date -%}
+        {{ return({'fold': false, 'reason': 'the store holds no ' ~ previous.as_of_date
+            ~ ' as the latest date before ' ~ as_of_date, 'previous': previous}) }}
+    {%- endif -%}
+    {%- if crm_tier_history_fingerprint(before[:-1]) != previous.history_fingerprint -%}
+        {{ return({'fold': false, 'reason': 'the stored dates before ' ~ previous.as_of_date
+            ~ ' changed', 'previous': previous}) }}
+    {%- endif -%}
+    {%- set stored_hash = run_query(
+        "select " ~ crm_tier_snapshot_hash() ~ " from read_parquet('"
+        ~ before[-1].path ~ "', union_by_name = true)").columns[0].values()[0] -%}
+    {%- if stored_hash != previous.snapshot_hash -%}
+        {{ return({'fold': false, 'reason': 'the stored ' ~ previous.as_of_date
+            ~ ' is not the snapshot the state folded in', 'previous': previous}) }}
+    {%- endif -%}
+    {{ return({'fold': true, 'reason': 'folded ' ~ as_of_date ~ ' into the state of '
+        ~ previous.as_of_date, 'previous': previous}) }}
+{% endmacro %}
+
+{#- The stored snapshot files (DuckDB): [{'as_of_date', 'path', 'stamp'}] in date order. -#}
+{% macro crm_tier_history_files() %}
+    {{ return(adapter.dispatch('crm_tier_history_files', 'crm_value')()) }}
+{% endmacro %}
+
+{% macro duckdb__crm_tier_history_files() %}
+    {%- set history_dir = crm_tier_history_dir() -%}
+    {%- set files = [] -%}
+    {%- if history_dir == '' or not execute -%}
+        {{ return(files) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select filename, cast(size as varchar) || '|' || cast(epoch_us(last_modified) as varchar) "
+        ~ "from read_blob('" ~ history_dir ~ "/*.parquet') order by filename") -%}
+    {%- for path, stamp in found.rows -%}
+        {%- set name = path.replace('\\', '/').split('/')[-1] -%}
+        {%- do files.append({'as_of_date': name[:-8], 'path': path, 'stamp': stamp}) -%}
+    {%- endfor -%}
+    {{ return(files | sort(attribute='as_of_date')) }}
+{% endmacro %}
+
+{% macro default__crm_tier_history_files() %}
+    {{ exceptions.raise_compiler_error(
+        "The tier-history store is read on DuckDB only so far (adapter "
+        ~ adapter.type() ~ ")") }}
+{% endmacro %}
+
+{#- A fingerprint of stored files (their dates, sizes and times) and of the tier schemes. -#}
+{% macro crm_tier_history_fingerprint(files) %}
+    {%- set parts = [crm_tier_scheme_columns() | tojson] -%}
+    {%- for file in files -%}
+        {%- do parts.append(file.as_of_date ~ '=' ~ file.stamp) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join(';'))) }}
+{% endmacro %}
+
+{#- An order-free hash of a snapshot's customers and tiers, as text (an aggregate expression). -#}
+{% macro crm_tier_snapshot_hash() -%}
+    cast(coalesce(sum(hash(customer_id
+        {%- for column in crm_tier_scheme_columns().values() %}, {{ column }}{% endfor -%}
+    )), 0) as varchar)
+{%- endmacro %}

@@ -1,0 +1,206 @@
+{#-
+    Per customer ever seen in the tier history up to as_of_date (one row, every scheme
+    side by side): the tier now (not_in_scope when absent or without one), the tier before
+    the latest change and the snapshot the current run in the tier started at. A snapshot
+    without the customer counts as not_in_scope, so becoming a customer is a change too; a
+    tier held since the first snapshot has no previous tier, and its run starts there.
+
+    This is the state the history marts read instead of every snapshot. A daily refresh
+    folds its own snapshot into the state the previous build left (work that does not
+    grow with the history); anything else recomputes it from every snapshot in one pass
+    (crm_tier_runs_plan says when, and why). Both give the same rows, by test.
+-#}
+{%- set schemes = crm_tier_scheme_columns() -%}
+{%- set not_in_scope = crm_not_in_scope() -%}
+{%- set plan = crm_tier_runs_plan() -%}
+
+with
+
+analysis_date as (
+    select as_of_date
+    from {{ ref('int_analysis_date_resolved') }}
+),
+
+this_snapshot as (
+    select history.*
+    from {{ ref('fct_customer_tier_history') }} as history
+    inner join analysis_date
+        on history.as_of_date = analysis_date.as_of_date
+),
+
+{% if plan.fold %}
+
+previous_state as (
+    select * from {{ this }}
+),
+
+runs as (
+    -- One step: a tier unchanged keeps its run; a new tier starts one at as_of_date.
+    select
+        coalesce(this_snapshot.customer_id, previous_state.customer_id) as customer_id,
+        this_snapshot.customer_id is not null as is_present,
+        {% for column in schemes.values() -%}
+            {%- set now = 'coalesce(this_snapshot.' ~ column ~ ', ' ~ not_in_scope ~ ')' -%}
+            {{ now }} as {{ column }},
+            case
+                when previous_state.customer_id is null
+                    then case when {{ now }} = {{ not_in_scope }} then null else {{ not_in_scope }} end
+                when {{ now }} = previous_state.{{ column }} then previous_state.previous_{{ column }}
+                else previous_state.{{ column }}
+            end as previous_{{ column }},
+            case
+                when previous_state.customer_id is null
+                    then case
+                        when {{ now }} = {{ not_in_scope }}
+                            then cast('{{ plan.previous.first_snapshot_date }}' as date)
+                        else analysis_date.as_of_date
+                    end
+                when {{ now }} = previous_state.{{ column }} then previous_state.since_{{ column }}
+                else analysis_date.as_of_date
+            end as since_{{ column }},
+        {% endfor -%}
+        cast('{{ plan.previous.first_snapshot_date }}' as date) as first_snapshot_date,
+        cast({{ plan.previous.snapshots }} + 1 as integer) as snapshots
+    from this_snapshot
+    full outer join previous_state
+        on this_snapshot.customer_id = previous_state.customer_id
+    cross join analysis_date
+),
+
+{% else %}
+
+history as (
+    select history.*
+    from {{ ref('fct_customer_tier_history') }} as history
+    inner join analysis_date
+        on history.as_of_date <= analysis_date.as_of_date
+),
+
+snapshot_dates as (
+    select
+        as_of_date,
+        row_number() over (order by as_of_date) as date_index
+    from (select distinct as_of_date from history) as dates
+),
+
+current_tiers as (
+    -- Everyone the history has seen, absent now or not.
+    select
+        customers.customer_id,
+        this_snapshot.customer_id is not null as is_present,
+        {% for column in schemes.values() -%}
+            coalesce(this_snapshot.{{ column }}, {{ not_in_scope }}) as {{ column }}{{ ',' if not loop.last }}
+        {% endfor -%}
+    from (select distinct customer_id from history) as customers
+    left join this_snapshot
+        on customers.customer_id = this_snapshot.customer_id
+),
+
+earlier_tiers as (
+    select
+        {% for column in schemes.values() -%}
+            coalesce(history.{{ column }}, {{ not_in_scope }}) as {{ column }},
+        {% endfor -%}
+        history.customer_id,
+        snapshot_dates.date_index
+    from history
+    inner join snapshot_dates
+        on history.as_of_date = snapshot_dates.as_of_date
+),
+
+presence as (
+    select
+        customer_id,
+        date_index,
+        lag(date_index) over (partition by customer_id order by date_index) as prior_index
+    from earlier_tiers
+),
+
+absences as (
+    -- The latest snapshot without the customer (0: present in every one so far).
+    select
+        customer_id,
+        coalesce(max(
+            case
+                when prior_index is null and date_index > 1 then date_index - 1
+                when date_index - prior_index > 1 then date_index - 1
+            end
+        ), 0) as last_absent_index
+    from presence
+    group by customer_id
+),
+
+differences as (
+    select
+        {% for column in schemes.values() -%}
+            coalesce(max(
+                case when earlier_tiers.{{ column }} <> current_tiers.{{ column }} then earlier_tiers.date_index end
+            ), 0) as last_other_index_{{ column }},
+            {{ crm_arg_max('earlier_tiers.' ~ column, 'earlier_tiers.date_index') }}
+            filter (where earlier_tiers.{{ column }} <> current_tiers.{{ column }}) as last_other_{{ column }},
+        {% endfor -%}
+        current_tiers.customer_id
+    from current_tiers
+    inner join earlier_tiers
+        on current_tiers.customer_id = earlier_tiers.customer_id
+    group by current_tiers.customer_id
+),
+
+changes as (
+    -- Absent means not_in_scope: an absence is a change only for a tier in scope now.
+    select
+        {% for column in schemes.values() -%}
+            case
+                when current_tiers.{{ column }} = {{ not_in_scope }} then 0 else absences.last_absent_index
+            end as last_absent_index_{{ column }},
+            current_tiers.{{ column }},
+            differences.last_other_index_{{ column }},
+            differences.last_other_{{ column }},
+        {% endfor -%}
+        current_tiers.customer_id,
+        current_tiers.is_present
+    from current_tiers
+    inner join differences
+        on current_tiers.customer_id = differences.customer_id
+    inner join absences
+        on current_tiers.customer_id = absences.customer_id
+),
+
+runs as (
+    select
+        changes.customer_id,
+        changes.is_present,
+        {% for column in schemes.values() -%}
+            changes.{{ column }},
+            case
+                when changes.last_absent_index_{{ column }} > changes.last_other_index_{{ column }}
+                    then {{ not_in_scope }}
+                else changes.last_other_{{ column }}
+            end as previous_{{ column }},
+            run_start_{{ loop.index }}.as_of_date as since_{{ column }},
+        {% endfor -%}
+        (select min(as_of_date) from snapshot_dates) as first_snapshot_date,
+        cast((select count(*) from snapshot_dates) as integer) as snapshots
+    from changes
+    {% for column in schemes.values() -%}
+        inner join snapshot_dates as run_start_{{ loop.index }}
+            on run_start_{{ loop.index }}.date_index = 1 + greatest(
+                changes.last_absent_index_{{ column }}, changes.last_other_index_{{ column }}
+            )
+    {% endfor %}
+),
+
+{% endif %}
+
+final as (
+    select
+        analysis_date.as_of_date,
+        runs.*,
+        '{{ plan.history_fingerprint }}' as history_fingerprint,
+        (select {{ crm_tier_snapshot_hash() }} from this_snapshot) as snapshot_hash,
+        '{{ 'folded' if plan.fold else 'recomputed' }}' as built_by
+    from runs
+    cross join analysis_date
+)
+
+select * from final
