@@ -19,11 +19,13 @@
     The model's one introspective call: unit tests override it.
 -#}
 {% macro crm_tier_runs_plan() %}
+    {#- ref() before the parse returns: the model then depends on the date. -#}
+    {%- set analysis_date = ref('int_analysis_date_resolved') -%}
     {%- if not execute -%}
         {{ return({'fold': false, 'reason': 'parsing', 'previous': none, 'history_fingerprint': ''}) }}
     {%- endif -%}
     {%- set as_of_date = run_query(
-        "select cast(as_of_date as varchar) from " ~ ref('int_analysis_date_resolved')
+        "select cast(as_of_date as varchar) from " ~ analysis_date
     ).columns[0].values()[0] -%}
     {%- set stored = crm_tier_history_files() -%}
     {%- set before = stored | selectattr('as_of_date', 'lt', as_of_date) | list -%}
@@ -125,3 +127,52 @@
         {%- for column in crm_tier_scheme_columns().values() %}, {{ column }}{% endfor -%}
     )), 0) as varchar)
 {%- endmacro %}
+
+{#-
+    Which pairs of consecutive snapshot dates int_tier_moves computes this time, and which
+    it keeps from its previous build: a pair is kept when neither date is this build's
+    (whose snapshot is new) and both stored files are as they were when it was computed
+    (same size and modification time). --full-refresh, or no previous build, computes all.
+    Returns {'pairs': [{'from', 'to', 'from_stamp', 'to_stamp', 'keep'}]}. The model's one
+    introspective call: unit tests override it.
+-#}
+{% macro crm_tier_pairs_plan() %}
+    {#- ref() before the parse returns: the model then depends on the date. -#}
+    {%- set analysis_date = ref('int_analysis_date_resolved') -%}
+    {%- if not execute -%}
+        {{ return({'pairs': []}) }}
+    {%- endif -%}
+    {%- set as_of_date = run_query(
+        "select cast(as_of_date as varchar) from " ~ analysis_date
+    ).columns[0].values()[0] -%}
+    {%- set stamps = {as_of_date: ''} -%}
+    {%- for file in crm_tier_history_files() if file.as_of_date != as_of_date -%}
+        {%- do stamps.update({file.as_of_date: file.stamp}) -%}
+    {%- endfor -%}
+    {%- set dates = stamps.keys() | sort -%}
+    {%- set kept_before = [] -%}
+    {%- set relation = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if relation is not none and not flags.FULL_REFRESH -%}
+        {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'from_stamp' in have and 'to_stamp' in have and 'computed_as_of_date' in have -%}
+            {%- set found = run_query(
+                "select distinct cast(from_as_of_date as varchar) || '|' || cast(to_as_of_date as varchar)"
+                ~ " || '|' || from_stamp || '|' || to_stamp from " ~ relation) -%}
+            {%- do kept_before.extend(found.columns[0].values()) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set pairs = [] -%}
+    {%- for i in range(dates | length - 1) -%}
+        {%- set pair = {
+            'from': dates[i], 'to': dates[i + 1],
+            'from_stamp': stamps[dates[i]], 'to_stamp': stamps[dates[i + 1]],
+        } -%}
+        {%- do pair.update({'keep': pair.from_stamp != '' and pair.to_stamp != '' and (
+            [pair.from, pair.to, pair.from_stamp, pair.to_stamp] | join('|')) in kept_before}) -%}
+        {%- do pairs.append(pair) -%}
+    {%- endfor -%}
+    {%- set kept = pairs | selectattr('keep') | list | length -%}
+    {{ log("int_tier_moves: " ~ kept ~ " pairs of dates kept, " ~ (pairs | length - kept)
+        ~ " computed", info=True) }}
+    {{ return({'pairs': pairs}) }}
+{% endmacro %}

@@ -215,6 +215,10 @@ def any_serve(request) -> Path:
 
 
 def test_migration_equals_the_reference(any_serve):
+    check_migration(any_serve)
+
+
+def check_migration(any_serve: Path) -> None:
     expected = ref.migration(served_history(any_serve))
     served = {
         (r["scheme"], r["from_as_of_date"], r["to_as_of_date"], r["from_tier"], r["to_tier"]): {
@@ -458,10 +462,21 @@ def built_by(work: Path) -> list[str]:
         return [row[0] for row in rows.fetchall()]
 
 
+def pairs_computed_on(work: Path) -> dict[tuple, dt.date]:
+    """{(from date, to date): the as_of_date of the build that computed the pair}."""
+    with duckdb.connect(str(work), read_only=True) as con:
+        rows = con.execute(
+            "select distinct from_as_of_date, to_as_of_date, computed_as_of_date "
+            "from intermediate.int_tier_moves"
+        )
+        return {(a, b): c for a, b, c in rows.fetchall()}
+
+
 def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(small):
     """A refresh after the previous one folds its snapshot into the state (no pass over
-    the history), with the answer of the reference over every stored date. When a stored
-    file changes behind the state's back, the next refresh recomputes from every snapshot:
+    the history) and keeps the migration of the pairs of dates it did not touch, with the
+    answers of the reference over every stored date. When a stored file changes behind
+    their back, the next refresh recomputes the state and the pairs that read the file:
     here every class at the first date is edited, which changes the answer of a customer whose
     class stayed the same since."""
     raw, serve = small
@@ -471,6 +486,9 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
         assert run.returncode == 0, run.output[-3000:]
         assert built_by(work) == [how], day
         check_tier_changes(serve)
+        check_migration(serve)
+    december, march, april, may = (dt.date(2024, 12, 1), *(dt.date(2025, m, 1) for m in (3, 4, 5)))
+    assert pairs_computed_on(work) == {(december, march): april, (march, april): may, (april, may): may}
     # Every class at the first date moves one along (A to B, B to C, C to A).
     first = serve / "history" / "2024-12-01.parquet"
     rotate = "case abc_class when 'A' then 'B' when 'B' then 'C' when 'C' then 'A' end"
@@ -490,6 +508,14 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
     assert run.returncode == 0, run.output[-3000:]
     assert built_by(work) == ["recomputed"]
     expected = check_tier_changes(serve)
+    check_migration(serve)
+    june = dt.date(2025, 6, 1)
+    assert pairs_computed_on(work) == {
+        (december, march): june,
+        (march, april): may,
+        (april, may): june,
+        (may, june): june,
+    }
     assert any(
         expected.get((c, "abc"), {}).get("changed_on") == dt.date(2025, 3, 1)
         and expected[(c, "abc")]["previous_tier"] == tier
