@@ -9,7 +9,8 @@
     - the state's date is before this build's as_of_date, and it is the latest stored
       date before it (no date was added in between);
     - the stored files before the state's date are the ones the state saw: the same dates,
-      sizes and modification times, and the same tier schemes (history_fingerprint);
+      sizes and modification times, the same tier schemes and the same key rules (seed
+      key_customer_rules) (history_fingerprint);
     - the stored file of the state's own date holds the tiers the state folded in: the
       same hash of customer_id and every scheme's tier (snapshot_hash), because that file
       is written after the state's build, by its publish.
@@ -21,22 +22,27 @@
 {% macro crm_tier_runs_plan() %}
     {#- ref() before the parse returns: the model then depends on the date. -#}
     {%- set analysis_date = ref('int_analysis_date_resolved') -%}
+    {%- set key_rules = ref('key_customer_rules') -%}
     {%- if not execute -%}
         {{ return({'fold': false, 'reason': 'parsing', 'previous': none, 'history_fingerprint': ''}) }}
     {%- endif -%}
     {%- set as_of_date = run_query(
         "select cast(as_of_date as varchar) from " ~ analysis_date
     ).columns[0].values()[0] -%}
+    {%- set rules = run_query(
+        "select coalesce(string_agg(scheme || '=' || tier_code || '@' || cast(rule_rank as varchar), ';'"
+        ~ " order by scheme, tier_code), '') from " ~ key_rules ~ " where rule = 'key'"
+    ).columns[0].values()[0] -%}
     {%- set stored = crm_tier_history_files() -%}
     {%- set before = stored | selectattr('as_of_date', 'lt', as_of_date) | list -%}
-    {%- set plan = crm_tier_runs_fold(as_of_date, before) -%}
-    {%- do plan.update({'history_fingerprint': crm_tier_history_fingerprint(before)}) -%}
+    {%- set plan = crm_tier_runs_fold(as_of_date, before, rules) -%}
+    {%- do plan.update({'history_fingerprint': crm_tier_history_fingerprint(before, rules)}) -%}
     {{ log("int_customer_tier_runs: " ~ ('' if plan.fold else 'recomputed: ') ~ plan.reason, info=True) }}
     {{ return(plan) }}
 {% endmacro %}
 
 {#- Whether the state can fold this build's snapshot in, given the stored files before it. -#}
-{% macro crm_tier_runs_fold(as_of_date, before) %}
+{% macro crm_tier_runs_fold(as_of_date, before, rules) %}
     {%- set previous = none -%}
     {%- set relation = adapter.get_relation(this.database, this.schema, this.identifier) -%}
     {%- if flags.FULL_REFRESH -%}
@@ -70,7 +76,7 @@
         {{ return({'fold': false, 'reason': 'the store holds no ' ~ previous.as_of_date
             ~ ' as the latest date before ' ~ as_of_date, 'previous': previous}) }}
     {%- endif -%}
-    {%- if crm_tier_history_fingerprint(before[:-1]) != previous.history_fingerprint -%}
+    {%- if crm_tier_history_fingerprint(before[:-1], rules) != previous.history_fingerprint -%}
         {{ return({'fold': false, 'reason': 'the stored dates before ' ~ previous.as_of_date
             ~ ' changed', 'previous': previous}) }}
     {%- endif -%}
@@ -112,9 +118,9 @@
         ~ adapter.type() ~ ")") }}
 {% endmacro %}
 
-{#- A fingerprint of stored files (their dates, sizes and times) and of the tier schemes. -#}
-{% macro crm_tier_history_fingerprint(files) %}
-    {%- set parts = [crm_tier_scheme_columns() | tojson] -%}
+{#- A fingerprint of stored files (their dates, sizes and times), the tier schemes and the key rules. -#}
+{% macro crm_tier_history_fingerprint(files, rules) %}
+    {%- set parts = [crm_tier_scheme_columns() | tojson, rules] -%}
     {%- for file in files -%}
         {%- do parts.append(file.as_of_date ~ '=' ~ file.stamp) -%}
     {%- endfor -%}

@@ -28,10 +28,50 @@ this_snapshot as (
         on history.as_of_date = analysis_date.as_of_date
 ),
 
+key_rules as (
+    select
+        scheme,
+        tier_code,
+        rule_rank
+    from {{ ref('key_customer_rules') }}
+    where rule = 'key'
+),
+
 {% if plan.fold %}
 
 previous_state as (
     select * from {{ this }}
+),
+
+this_key_tiers as (
+    -- The key tier this snapshot holds the customer in, by the first key rule.
+    select
+        held.customer_id,
+        held.as_of_date as key_as_of_date,
+        held.scheme as key_scheme,
+        held.tier_code as key_tier,
+        held.value_window_revenue as key_revenue,
+        held.clv as key_clv
+    from (
+        {{ crm_key_tiers_held('this_snapshot', 'key_rules') }}
+    ) as held
+    where held.key_order = 1
+),
+
+keys as (
+    -- The latest key tier before as_of_date is the state's; with this snapshot, it moves on.
+    select
+        coalesce(this_key_tiers.customer_id, previous_state.customer_id) as customer_id,
+        {% for column in ['key_as_of_date', 'key_scheme', 'key_tier', 'key_revenue', 'key_clv'] -%}
+            previous_state.{{ column }} as earlier_{{ column }},
+            case
+                when this_key_tiers.customer_id is not null then this_key_tiers.{{ column }}
+                else previous_state.{{ column }}
+            end as {{ column }}{{ ',' if not loop.last }}
+        {% endfor -%}
+    from this_key_tiers
+    full outer join (select * from previous_state where key_as_of_date is not null) as previous_state
+        on this_key_tiers.customer_id = previous_state.customer_id
 ),
 
 runs as (
@@ -81,6 +121,58 @@ snapshot_dates as (
         as_of_date,
         row_number() over (order by as_of_date) as date_index
     from (select distinct as_of_date from history) as dates
+),
+
+key_tiers_held as (
+    {{ crm_key_tiers_held('history', 'key_rules') }}
+),
+
+latest_key_tiers as (
+    select
+        customer_id,
+        as_of_date,
+        scheme,
+        tier_code,
+        value_window_revenue,
+        clv,
+        row_number() over (partition by customer_id order by as_of_date desc) as latest_order
+    from key_tiers_held
+    where key_order = 1
+),
+
+earlier_key_tiers as (
+    select
+        key_tiers_held.customer_id,
+        key_tiers_held.as_of_date,
+        key_tiers_held.scheme,
+        key_tiers_held.tier_code,
+        key_tiers_held.value_window_revenue,
+        key_tiers_held.clv,
+        row_number() over (
+            partition by key_tiers_held.customer_id order by key_tiers_held.as_of_date desc
+        ) as latest_order
+    from key_tiers_held
+    inner join analysis_date
+        on key_tiers_held.as_of_date < analysis_date.as_of_date
+    where key_tiers_held.key_order = 1
+),
+
+keys as (
+    select
+        coalesce(latest_key_tiers.customer_id, earlier_key_tiers.customer_id) as customer_id,
+        earlier_key_tiers.as_of_date as earlier_key_as_of_date,
+        latest_key_tiers.as_of_date as key_as_of_date,
+        earlier_key_tiers.scheme as earlier_key_scheme,
+        latest_key_tiers.scheme as key_scheme,
+        earlier_key_tiers.tier_code as earlier_key_tier,
+        latest_key_tiers.tier_code as key_tier,
+        earlier_key_tiers.value_window_revenue as earlier_key_revenue,
+        latest_key_tiers.value_window_revenue as key_revenue,
+        earlier_key_tiers.clv as earlier_key_clv,
+        latest_key_tiers.clv as key_clv
+    from (select * from latest_key_tiers where latest_order = 1) as latest_key_tiers
+    full outer join (select * from earlier_key_tiers where latest_order = 1) as earlier_key_tiers
+        on latest_key_tiers.customer_id = earlier_key_tiers.customer_id
 ),
 
 current_tiers as (
@@ -196,11 +288,17 @@ final as (
     select
         analysis_date.as_of_date,
         runs.*,
+        {% for column in ['key_as_of_date', 'key_scheme', 'key_tier', 'key_revenue', 'key_clv'] -%}
+            keys.earlier_{{ column }},
+            keys.{{ column }},
+        {% endfor -%}
         '{{ plan.history_fingerprint }}' as history_fingerprint,
         (select {{ crm_tier_snapshot_hash() }} from this_snapshot) as snapshot_hash,
         '{{ 'folded' if plan.fold else 'recomputed' }}' as built_by
     from runs
     cross join analysis_date
+    left join keys
+        on runs.customer_id = keys.customer_id
 )
 
 select * from final

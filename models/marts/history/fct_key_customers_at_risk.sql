@@ -29,50 +29,24 @@ rules as (
     from {{ ref('key_customer_rules') }}
 ),
 
-earlier_snapshots as (
-    select history.*
-    from {{ ref('fct_customer_tier_history') }} as history
+latest_key_tier as (
+    -- The latest snapshot before as_of_date that held the customer in a key tier, and its
+    -- first key rule: kept in int_customer_tier_runs, which a daily refresh folds forward.
+    -- Being the latest, it is within the lookback when any is.
+    select
+        tier_runs.customer_id,
+        tier_runs.earlier_key_as_of_date as key_as_of_date,
+        tier_runs.earlier_key_scheme as key_scheme,
+        tier_runs.earlier_key_tier as key_tier,
+        tier_runs.earlier_key_revenue as revenue_then,
+        tier_runs.earlier_key_clv as clv_then
+    from {{ ref('int_customer_tier_runs') }} as tier_runs
     inner join analysis_date
         on
-            history.as_of_date < analysis_date.as_of_date
+            tier_runs.earlier_key_as_of_date < analysis_date.as_of_date
             {% if lookback is not none -%}
-                and history.as_of_date >= {{ dbt.dateadd('day', -lookback, 'analysis_date.as_of_date') }}
+                and tier_runs.earlier_key_as_of_date >= {{ dbt.dateadd('day', -lookback, 'analysis_date.as_of_date') }}
             {%- endif %}
-),
-
-key_tiers_held as (
-    {% for scheme, column in schemes.items() -%}
-        select
-            earlier_snapshots.customer_id,
-            earlier_snapshots.as_of_date,
-            rules.scheme,
-            rules.tier_code,
-            rules.rule_rank,
-            earlier_snapshots.value_window_revenue,
-            earlier_snapshots.clv
-        from earlier_snapshots
-        inner join rules
-            on
-                rules.rule = 'key'
-                and rules.scheme = '{{ scheme }}'
-                and earlier_snapshots.{{ column }} = rules.tier_code
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
-latest_key_tier as (
-    -- The latest snapshot that held the customer in a key tier, and its first key rule.
-    select
-        customer_id,
-        as_of_date as key_as_of_date,
-        scheme as key_scheme,
-        tier_code as key_tier,
-        value_window_revenue as revenue_then,
-        clv as clv_then,
-        row_number() over (
-            partition by customer_id order by as_of_date desc, rule_rank asc
-        ) as key_order
-    from key_tiers_held
 ),
 
 now as (
@@ -124,8 +98,7 @@ downgrades as (
             and now_tiers.scheme = rules.scheme
             and now_tiers.tier_code = rules.tier_code
     where
-        latest_key_tier.key_order = 1
-        and rules.rule is null
+        rules.rule is null
         and {{ 'true' if var('key_customer_flag_downgrades') else 'false' }}
 ),
 
@@ -216,9 +189,7 @@ at_risk as (
         on
             win_back.scheme = 'win_back'
             and slip_cases.win_back_case = win_back.tier_code
-    where
-        latest_key_tier.key_order = 1
-        and slip_cases.case_order = 1
+    where slip_cases.case_order = 1
 ),
 
 final as (
