@@ -1,8 +1,9 @@
 """Independent reference implementation of the tier-history marts, written from issue 12
 and the seeds' documented meaning, never from the dbt SQL: the migration between
-consecutive snapshots, the effect of each tier, the key customers at risk, and the cohort
-retention table, and each customer's latest tier change. Inputs are plain rows read from a serving file (the history) or a work
-database (the accepted orders); every count is an int and every sum a Decimal.
+consecutive snapshots, the effect of each tier, the key customers at risk, the cohort
+retention table, and each customer's latest tier change. Inputs are plain rows read from a
+serving file (the history) or a work database (the accepted orders); every count is an int
+and every sum a Decimal.
 """
 
 from __future__ import annotations

@@ -493,7 +493,11 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
         check_migration(serve)
         check_at_risk(serve)
     december, march, april, may = (dt.date(2024, 12, 1), *(dt.date(2025, m, 1) for m in (3, 4, 5)))
-    assert pairs_computed_on(work) == {(december, march): april, (march, april): may, (april, may): may}
+    assert pairs_computed_on(work) == {
+        (december, march): april,
+        (march, april): may,
+        (april, may): may,
+    }
     # Every class at the first date moves one along (A to B, B to C, C to A).
     first = serve / "history" / "2024-12-01.parquet"
     rotate = "case abc_class when 'A' then 'B' when 'B' then 'C' when 'C' then 'A' end"
