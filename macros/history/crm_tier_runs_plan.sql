@@ -23,8 +23,9 @@
     {#- ref() before the parse returns: the model then depends on the date. -#}
     {%- set analysis_date = ref('int_analysis_date_resolved') -%}
     {%- set key_rules = ref('key_customer_rules') -%}
-    {%- if not execute -%}
-        {{ return({'fold': false, 'reason': 'parsing', 'previous': none, 'history_fingerprint': ''}) }}
+    {%- if not execute or not crm_relations_exist([analysis_date, key_rules]) -%}
+        {#- Parsing, or compiling (dbt compile, sqlfluff) before the date or the seed is built. -#}
+        {{ return({'fold': false, 'reason': 'not built yet', 'previous': none, 'history_fingerprint': ''}) }}
     {%- endif -%}
     {%- set as_of_date = run_query(
         "select cast(as_of_date as varchar) from " ~ analysis_date
@@ -145,7 +146,7 @@
 {% macro crm_tier_pairs_plan() %}
     {#- ref() before the parse returns: the model then depends on the date. -#}
     {%- set analysis_date = ref('int_analysis_date_resolved') -%}
-    {%- if not execute -%}
+    {%- if not execute or not crm_relations_exist([analysis_date]) -%}
         {{ return({'pairs': []}) }}
     {%- endif -%}
     {%- set as_of_date = run_query(
@@ -181,4 +182,14 @@
     {{ log("int_tier_moves: " ~ kept ~ " pairs of dates kept, " ~ (pairs | length - kept)
         ~ " computed", info=True) }}
     {{ return({'pairs': pairs}) }}
+{% endmacro %}
+
+{#- Whether every relation in the list exists in the warehouse. -#}
+{% macro crm_relations_exist(relations) %}
+    {%- for relation in relations -%}
+        {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
 {% endmacro %}
