@@ -198,6 +198,20 @@ CASES = [
         "assert_tier_migration_reconciles",
     ),
     (
+        "int_customer_tier_runs_present_are_this_snapshot",
+        # a customer of this snapshot that the state calls absent
+        "update intermediate.int_customer_tier_runs set is_present = false "
+        "where customer_id = (select min(customer_id) from intermediate.int_customer_tier_runs)",
+        "int_customer_tier_runs_present_are_this_snapshot",
+    ),
+    (
+        "int_customer_tier_runs_of_one_build",
+        # one row left from a build of another kind
+        "update intermediate.int_customer_tier_runs set built_by = 'folded' "
+        "where customer_id = (select min(customer_id) from intermediate.int_customer_tier_runs)",
+        "int_customer_tier_runs_of_one_build",
+    ),
+    (
         "assert_cohort_retention_adds_up",
         "update marts.fct_cohort_retention set revenue = revenue + 1 where months_since = 0",
         "assert_cohort_retention_adds_up",
