@@ -11,9 +11,10 @@
     - the stored files before the state's date are the ones the state saw: the same dates,
       sizes and modification times, the same tier schemes and the same key rules (seed
       key_customer_rules) (history_fingerprint);
-    - the stored file of the state's own date holds the tiers the state folded in: the
-      same hash of customer_id and every scheme's tier (snapshot_hash), because that file
-      is written after the state's build, by its publish.
+    - the stored file of the state's own date holds what the state folded in: the same
+      hash of customer_id, every scheme's tier, value_window_revenue and clv
+      (snapshot_hash), because that file is written after the state's build, by its
+      publish.
 
     Returns {'fold': bool, 'reason': str, 'previous': {...} or none, 'history_fingerprint':
     the fingerprint of the stored files before this build's as_of_date, for its state}.
@@ -81,9 +82,11 @@
         {{ return({'fold': false, 'reason': 'the stored dates before ' ~ previous.as_of_date
             ~ ' changed', 'previous': previous}) }}
     {%- endif -%}
+    {#- Typed by the history mart, so a file without a column (an older version) reads it as null. -#}
     {%- set stored_hash = run_query(
-        "select " ~ crm_tier_snapshot_hash() ~ " from read_parquet('"
-        ~ before[-1].path ~ "', union_by_name = true)").columns[0].values()[0] -%}
+        "select " ~ crm_tier_snapshot_hash() ~ " from (select * from "
+        ~ ref('fct_customer_tier_history') ~ " where false union all by name select * from read_parquet('"
+        ~ before[-1].path ~ "'))").columns[0].values()[0] -%}
     {%- if stored_hash != previous.snapshot_hash -%}
         {{ return({'fold': false, 'reason': 'the stored ' ~ previous.as_of_date
             ~ ' is not the snapshot the state folded in', 'previous': previous}) }}
@@ -128,9 +131,12 @@
     {{ return(local_md5(parts | join(';'))) }}
 {% endmacro %}
 
-{#- An order-free hash of a snapshot's customers and tiers, as text (an aggregate expression). -#}
+{#-
+    An order-free hash of what the state takes from a snapshot (customers, every scheme's
+    tier, the worth a key tier records), as text: an aggregate expression.
+-#}
 {% macro crm_tier_snapshot_hash() -%}
-    cast(coalesce(sum(hash(customer_id
+    cast(coalesce(sum(hash(customer_id, value_window_revenue, clv
         {%- for column in crm_tier_scheme_columns().values() %}, {{ column }}{% endfor -%}
     )), 0) as varchar)
 {%- endmacro %}
