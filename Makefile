@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup build refresh test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -35,10 +35,16 @@ build: setup
 refresh: setup
 	$(BIN)/crm-value refresh
 
-## test: set up, then run every check: lint, the demo build (backfill and refresh), pytest
-test: setup lint build pytest
+## test: set up, then run every check: lint, the demo build (backfill and refresh), the
+## dbt unit tests on the demo warehouse, pytest
+test: setup lint build unit-test pytest
 
 lint: sqlfluff ruff
+
+## unit-test: the dbt unit tests (fixed inputs, no data), on the warehouse `build` left;
+## a refresh leaves them out, as dbt advises for production runs
+unit-test: setup
+	$(DBT) test --select "test_type:unit"
 
 sqlfluff: setup
 	$(BIN)/sqlfluff lint --processes 2 models macros tests analyses

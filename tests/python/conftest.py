@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -48,8 +49,12 @@ def run_dbt(
     raw_dir: Path | None = None,
     raw_format: str = "csv",
     dbt_vars: dict | None = None,
+    unit_tests: bool = False,
 ) -> DbtRun:
-    """Run `dbt <args>` on the project with its own warehouse, target and log folders."""
+    """Run `dbt <args>` on the project with its own warehouse, target and log folders.
+
+    A build leaves the unit tests out unless `unit_tests`: they do not read the data the
+    test built, and `make test` runs them once (`make unit-test`)."""
     env = os.environ.copy()
     env.pop("CRM_RAW_DIR", None)
     env.pop("CRM_HISTORY_DIR", None)
@@ -73,6 +78,8 @@ def run_dbt(
     ]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
+    if args[:1] == ["build"] and not unit_tests and "--exclude-resource-type" not in args:
+        cmd += ["--exclude-resource-type", "unit_test"]
     proc = subprocess.run(
         cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
@@ -237,6 +244,10 @@ def adopt(serve: Path, raw_dir: Path, raw_format: str = "csv") -> None:
         con.execute("update ops.release set raw_input = ?", [f"{raw_dir.resolve()} ({raw_format})"])
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def signal_mid_build(raw_dir: Path, serve: Path, signum: int) -> Refresh:
     """Start a refresh, send its process (not its dbt child) `signum` once dbt is part-way
     through the build, and return how it ended and everything it printed."""
@@ -248,6 +259,9 @@ def signal_mid_build(raw_dir: Path, serve: Path, signum: int) -> Refresh:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # a terminal's signals reach neither
+        # A shell's background job (`pytest &`) ignores SIGINT, and a child inherits
+        # that; the refresh must meet Ctrl-C as a terminal sends it.
+        preexec_fn=_default_sigint,
     )
     seen = []
     assert proc.stdout is not None
