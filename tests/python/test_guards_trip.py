@@ -76,6 +76,19 @@ CASES = [
         "unique_stg_crm__orders_order_id",
     ),
     (
+        # crm_not_null on a staging view: a typed value lost between the store and staging
+        "stg_crm__orders_columns_not_null",
+        f"update {BASE_ORDERS} set amount = null where order_id = 'O001'",
+        "stg_crm__orders_columns_not_null",
+    ),
+    (
+        # and on a mart table: one customer without a recency score
+        "fct_customer_rfm_columns_not_null",
+        "update marts.fct_customer_rfm set r_score = null "
+        "where customer_id = (select min(customer_id) from marts.fct_customer_rfm)",
+        "fct_customer_rfm_columns_not_null",
+    ),
+    (
         "test_name:relationships,stg_crm__orders",
         f"update {BASE_ORDERS} set customer_id = 'C404' where order_id = 'O001'",
         "relationships_stg_crm__orders",
