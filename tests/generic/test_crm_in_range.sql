@@ -1,6 +1,6 @@
 {#-
     Fails for every row whose `column_name` lies outside [min_value, max_value] (either bound
-    may be omitted). Null values pass: whether a column may be null is `not_null`'s job.
+    may be omitted). Null values pass: whether a column may be null is `crm_not_null`'s job.
 -#}
 {% test crm_in_range(model, column_name, min_value=none, max_value=none) %}
 select {{ column_name }}
