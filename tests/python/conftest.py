@@ -12,6 +12,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,59 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLEAN = FIXTURES / "clean"
 DBT = Path(sys.executable).with_name("dbt")
+
+
+# --- One test folder per worker, and dbt's parse shared between tests ------------------
+#
+# A dbt invocation in a fresh target folder parses the whole project (about 5 s; a
+# quarter of the test command's time went to it). dbt reuses a saved parse only when the
+# vars, the env vars dbt_project.yml reads and the profile's connection (the warehouse
+# path) are the same, so two tests parse once only if their paths are the same. Each
+# worker therefore runs its tests in one folder, emptied before each test, and keeps
+# dbt's saved parse (target/partial_parse.msgpack) between them, keyed on what the
+# invocation passes dbt. dbt still checks every saved parse itself: a wrong key costs a
+# full parse, never a stale manifest.
+
+_PARSE_CACHE: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _parse_cache(tmp_path_factory) -> Path:
+    global _PARSE_CACHE
+    _PARSE_CACHE = tmp_path_factory.getbasetemp() / "dbt-parse-cache"
+    _PARSE_CACHE.mkdir(exist_ok=True)
+    return _PARSE_CACHE
+
+
+@pytest.fixture
+def tmp_path(tmp_path_factory) -> Path:
+    """This worker's test folder, emptied: the same path for every test of the worker,
+    so dbt can reuse its parse (pytest's own tmp_path differs per test)."""
+    path = tmp_path_factory.getbasetemp() / "test"
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir()
+    return path
+
+
+@contextmanager
+def shared_parse(target: Path, *key: object) -> Iterator[None]:
+    """Seed the dbt target folder `target` with the parse saved under `key`, and save
+    the parse dbt leaves there afterwards."""
+    if _PARSE_CACHE is None:
+        yield
+        return
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    cached = _PARSE_CACHE / f"{digest[:20]}.msgpack"
+    saved = target / "partial_parse.msgpack"
+    if cached.exists() and not saved.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, saved)
+    yield
+    if saved.exists():
+        partial = cached.with_suffix(".part")
+        shutil.copyfile(saved, partial)
+        os.replace(partial, cached)
 
 
 @dataclass
@@ -84,9 +138,11 @@ def run_dbt(
         cmd += ["--vars", json.dumps(dbt_vars)]
     if args[:1] == ["build"] and not unit_tests and "--exclude-resource-type" not in args:
         cmd += ["--exclude-resource-type", "unit_test"]
-    proc = subprocess.run(
-        cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    crm_env = {k: v for k, v in env.items() if k.startswith("CRM_")}
+    with shared_parse(work_dir / "target", "dbt", dbt_vars, crm_env):
+        proc = subprocess.run(
+            cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        )
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, work_dir / "warehouse.duckdb")
 
 
@@ -189,14 +245,16 @@ def run_refresh(
     env: dict[str, str] | None = None,
 ) -> Refresh:
     """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
-    proc = subprocess.run(
-        refresh_args(raw_dir, serve, dbt_vars, *extra),
-        cwd=PROJECT_DIR,
-        env={**refresh_env(), **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    key = ("refresh", str(raw_dir), str(serve), dbt_vars, extra, env)
+    with shared_parse(serve / ".work" / "target", *key):
+        proc = subprocess.run(
+            refresh_args(raw_dir, serve, dbt_vars, *extra),
+            cwd=PROJECT_DIR,
+            env={**refresh_env(), **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     return Refresh(proc.returncode, proc.stdout + proc.stderr)
 
 
