@@ -55,9 +55,10 @@ CASES = [
         "crm_reason_codes_known_rejected_orders",
     ),
     (
-        "test_name:crm_in_range,stg_crm__orders",
+        # crm_in_range, one test per model: a negative amount
+        "stg_crm__orders_columns_in_range",
         f"update {BASE_ORDERS} set amount = -1 where order_id = 'O001'",
-        "crm_in_range_stg_crm__orders_amount",
+        "stg_crm__orders_columns_in_range",
     ),
     (
         "test_name:crm_expression_is_true,stg_crm__customers",
@@ -252,6 +253,53 @@ def test_guard_fails_on_the_damage_it_exists_to_catch(
     assert run.returncode != 0, run.output[-3000:]
     failures = [line for line in run.output.splitlines() if "FAIL" in line]
     assert any(test_name in line for line in failures), "\n".join(failures) or run.output[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("test_name", "damage", "caught"),
+    [
+        (
+            "stg_crm__orders_columns_in_range",
+            f"update {BASE_ORDERS} set amount = -1, quantity = -1 where order_id = 'O001'",
+            [("amount", 1), ("quantity", 1)],
+        ),
+        (
+            "fct_customer_rfm_columns_not_null",
+            "update marts.fct_customer_rfm set r_score = null, rfm8_segment = null "
+            "where customer_id = (select min(customer_id) from marts.fct_customer_rfm)",
+            [("r_score", 1), ("rfm8_segment", 1)],
+        ),
+    ],
+    ids=["crm_in_range", "crm_not_null"],
+)
+def test_a_per_model_guard_names_each_column_it_caught(
+    clean_build, guard_work, test_name, damage, caught
+):
+    """One test per model checks many columns: its failing rows say which, and how many
+    rows each."""
+    raw, clean = clean_build
+    work = guard_work
+    (work / "warehouse.duckdb.wal").unlink(missing_ok=True)
+    shutil.copy(clean.warehouse, work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute(damage)
+    run = run_dbt(
+        ["test", "--select", test_name, "--store-failures"],
+        work,
+        raw_dir=raw.path,
+        dbt_vars=NO_BOUND,
+    )
+    assert run.returncode != 0, run.output[-3000:]
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        (schema,) = con.execute(
+            "select table_schema from information_schema.tables where table_name = ?",
+            [test_name],
+        ).fetchall()[0]
+        counted = con.execute(
+            f"select column_name, {'null_rows' if 'not_null' in test_name else 'out_of_range_rows'}"
+            f' from "{schema}"."{test_name}" order by 1'
+        ).fetchall()
+    assert counted == caught
 
 
 def test_a_short_window_with_a_long_new_period_passes_every_guard(tmp_path):
