@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import zipfile
@@ -79,6 +80,52 @@ def shared_parse(target: Path, *key: object) -> Iterator[None]:
         os.replace(partial, cached)
 
 
+# --- dbt imported once per worker --------------------------------------------------------
+
+_FORKSERVER: Path | None = None  # the socket of this worker's dbt_forkserver, once started
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_forkserver(tmp_path_factory) -> Iterator[None]:
+    """Start this worker's dbt fork server (see dbt_forkserver.py); `run_dbt` uses it."""
+    global _FORKSERVER
+    sock = tmp_path_factory.getbasetemp() / "dbt.sock"
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("dbt_forkserver.py")), str(sock)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    if server.stdout.readline().strip() == "ready":
+        _FORKSERVER = sock
+    try:
+        yield
+    finally:
+        _FORKSERVER = None
+        server.kill()
+        server.wait()
+
+
+def _dbt_call(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run the dbt command `cmd` (without the program) with `env`; its code and output.
+    Through this worker's fork server when it runs, else as a new process."""
+    if _FORKSERVER is None:
+        proc = subprocess.run(
+            [str(DBT), *cmd], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+    output = _FORKSERVER.with_name("dbt-output.txt")  # one call at a time per worker
+    request = {"args": cmd, "env": env, "cwd": str(PROJECT_DIR), "output": str(output)}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(str(_FORKSERVER))
+        conn.sendall((json.dumps(request) + "\n").encode())
+        code = int(conn.makefile("r", encoding="utf-8").readline())
+    text = output.read_text(encoding="utf-8", errors="replace")
+    output.unlink()
+    return code, text
+
+
 @dataclass
 class DbtRun:
     """The outcome of one dbt invocation."""
@@ -124,7 +171,6 @@ def run_dbt(
     if raw_dir is not None:
         env["CRM_RAW_DIR"] = str(raw_dir)
     cmd = [
-        str(DBT),
         *args,
         "--project-dir",
         str(PROJECT_DIR),
@@ -143,10 +189,8 @@ def run_dbt(
         cmd += ["--exclude-resource-type", "unit_test"]
     crm_env = {k: v for k, v in env.items() if k.startswith("CRM_")}
     with shared_parse(work_dir / "target", "dbt", dbt_vars, crm_env):
-        proc = subprocess.run(
-            cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-        )
-    return DbtRun(proc.returncode, proc.stdout + proc.stderr, work_dir / "warehouse.duckdb")
+        code, output = _dbt_call(cmd, env)
+    return DbtRun(code, output, work_dir / "warehouse.duckdb")
 
 
 class RawFolder:
