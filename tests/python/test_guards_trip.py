@@ -5,6 +5,7 @@ fails (and names itself). The clean build, where all of them pass, is the contro
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -239,16 +240,21 @@ CASES = [
 ]
 
 
+def damaged_copy(clean: Path, work: Path, damage: str) -> Path:
+    """Copy the clean warehouse `clean` into `work` (over the last case's) and damage it."""
+    (work / "warehouse.duckdb.wal").unlink(missing_ok=True)
+    shutil.copy(clean, work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute(damage)
+    return work
+
+
 @pytest.mark.parametrize(("selector", "damage", "test_name"), CASES, ids=[c[2] for c in CASES])
 def test_guard_fails_on_the_damage_it_exists_to_catch(
     clean_build, guard_work, selector, damage, test_name
 ):
     raw, clean = clean_build
-    work = guard_work
-    (work / "warehouse.duckdb.wal").unlink(missing_ok=True)
-    shutil.copy(clean.warehouse, work / "warehouse.duckdb")
-    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
-        con.execute(damage)
+    work = damaged_copy(clean.warehouse, guard_work, damage)
     run = run_dbt(["build", "--select", selector], work, raw_dir=raw.path, dbt_vars=NO_BOUND)
     assert run.returncode != 0, run.output[-3000:]
     failures = [line for line in run.output.splitlines() if "FAIL" in line]
@@ -278,11 +284,7 @@ def test_a_per_model_guard_names_each_column_it_caught(
     """One test per model checks many columns: its failing rows say which, and how many
     rows each."""
     raw, clean = clean_build
-    work = guard_work
-    (work / "warehouse.duckdb.wal").unlink(missing_ok=True)
-    shutil.copy(clean.warehouse, work / "warehouse.duckdb")
-    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
-        con.execute(damage)
+    work = damaged_copy(clean.warehouse, guard_work, damage)
     run = run_dbt(
         ["test", "--select", test_name, "--store-failures"],
         work,
