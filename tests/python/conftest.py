@@ -121,6 +121,8 @@ def _dbt_call(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
         conn.connect(str(_FORKSERVER))
         conn.sendall((json.dumps(request) + "\n").encode())
         code = int(conn.makefile("r", encoding="utf-8").readline())
+    if not output.exists():  # the child failed before dbt started (a bad folder, say)
+        return code, f"dbt fork server: the call ended with {code} and wrote no output"
     text = output.read_text(encoding="utf-8", errors="replace")
     output.unlink()
     return code, text
