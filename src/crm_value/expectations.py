@@ -15,6 +15,17 @@ the dbt staging types them, and validates them with three GX suites on pandas fr
   increments, rows are distinct within each file and an order_id must be unique within
   its file only (a later file's row replaces the earlier: a status change).
 
+A folder of increments is judged one delivery at a time. Given a ledger (the refresh keeps
+`door_ledger.json` in its work folder), the door writes there, after it passes, every file
+of a folder it judged (size, modification time, raw rows and, for orders, the latest
+completed order), and a later door does not read a file still listed with the same size
+and modification time: a daily refresh judges the day's files, not the whole history, and
+a bad day cannot hide its share among years of good rows. Customers are always judged
+whole (the customer-file suite needs the latest version of everyone). The ledger holds
+for one input and one set of bounds: another folder or format, a changed bound or a
+changed contract judges every file again. dbt's own audits judge the whole store on every
+build either way.
+
 Every bound comes from the dbt vars (settings.project_vars), so it is written once. Row
 rules allow the entity's rejected share (mostly = 1 - max_rejected_share); the file
 quality rules use min_profile_completeness and min_profile_timeliness. The door is an
@@ -41,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import html
 import json
 import os
@@ -63,6 +75,11 @@ from crm_value.settings import ENTITIES, RawInput, explicit_as_of_date, max_reje
 CONTRACT_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_raw_entities.sql"
 FIELD_FILLED_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_profile_field_filled.sql"
 SUITE_ORDER = ("customers", "customer_files", "orders")
+# The door's ledger of judged increments (see the module docstring); the entities whose
+# judged files a later door skips: every one but customers, which are judged whole.
+DOOR_LEDGER = "door_ledger.json"
+LEDGER_VERSION = 1
+SKIPPABLE = tuple(entity for entity in ENTITIES if entity != "customers")
 # DuckDB's memory cap while it reads the raw files (it spills beyond it): the distinct over
 # 15 million raw orders would otherwise take about 3.5 GB before pandas sees a row.
 DUCKDB_MEMORY_LIMIT = "2GB"
@@ -110,6 +127,8 @@ class DoorResult:
     json_path: Path
     html_path: Path
     warnings: list[str] = field(default_factory=list)
+    # entity -> {files, raw_rows} an earlier door judged and this one did not read again
+    already_judged: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,7 @@ class _SuiteOutcome:
     expectations: list[dict[str, Any]]
     failures: list[str]
     gx_result: dict[str, Any]
+    scope: str = "every row"
 
 
 @functools.cache
@@ -161,6 +181,16 @@ def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]
     crm_check_raw_files runs); return each entity's raw row count, its contract columns
     ({name: header in the file}) and the warnings, or raise BadRawFile listing every
     problem."""
+    found = _probe(raw, {})
+    rows = {entity: int(item["rows"]) for entity, item in found.items()}
+    columns = {entity: item["columns"] for entity, item in found.items()}
+    return rows, columns, [w for item in found.values() for w in item["warnings"]]
+
+
+def _probe(raw: RawInput, skip: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
+    """probe_files, leaving out the files of a folder named in `skip` (entity -> paths as
+    `raw.files` names them): entity -> {rows, columns, file_rows, warnings} of the files
+    read. Raises BadRawFile listing every problem."""
     contract = raw_contract()
     request = {
         entity: {
@@ -169,7 +199,9 @@ def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]
             "spec": contract[entity],
             "label": str(raw.path(entity)),
             "layout": "folder" if raw.is_folder(entity) else "file",
-            "complete": True,
+            # a folder whose other files were judged before may hold only empty new ones
+            "complete": not skip.get(entity),
+            "skipped": len(skip.get(entity, ())),
         }
         for entity in ENTITIES
     }
@@ -182,13 +214,20 @@ def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]
                     "label": str(path),
                 }
                 for path in raw.files(entity)
+                if str(path) not in skip.get(entity, ())
             ]
     verdict = inspect_files(request, raw.file_format)
     if verdict["problems"]:
         raise BadRawFile(verdict["problems"])
-    rows = {entity: int(found["rows"]) for entity, found in verdict["files"].items()}
-    columns = {entity: found["columns"] for entity, found in verdict["files"].items()}
-    return rows, columns, verdict["warnings"]
+    warnings = verdict["warnings"]
+    return {
+        entity: {
+            **found,
+            "file_rows": found.get("file_rows") or {str(raw.path(entity)): found["rows"]},
+            "warnings": [w for w in warnings if f"(entity {entity})" in w],
+        }
+        for entity, found in verdict["files"].items()
+    }
 
 
 def _quote(name: str) -> str:
@@ -231,12 +270,18 @@ def _typed_sql(name: str, col_type: str) -> str:
 
 
 def _distinct_typed_sql(
-    raw: RawInput, entity: str, present: dict[str, str], wanted: list[str], per_file: bool = False
+    raw: RawInput,
+    entity: str,
+    present: dict[str, str],
+    wanted: list[str],
+    per_file: bool = False,
+    only: list[Path] | None = None,
 ) -> str:
     """The distinct raw rows of an entity (exact duplicates collapsed over every contract
     column, on the values as the file holds them, as dbt does), with `wanted` typed.
     `per_file`: rows are distinct within each file of a folder, as dbt's batch store keeps
-    them, and carry the file's position (`batch`).
+    them, and carry the file's position (`batch`) among the files read: every file of the
+    folder, or those of `only`.
 
     After the distinct every value is cast to text and typed from there, so CSV and
     Parquet go through one path; an optional column the file lacks reads as null.
@@ -258,7 +303,7 @@ def _distinct_typed_sql(
     with distinct_raw as (
         select distinct
             {raw_columns}
-        from {raw.reader_sql(entity)}
+        from {raw.reader_sql(entity, only)}
     )
     select
         {typed}
@@ -284,12 +329,17 @@ def _fetch(
 
 
 def _orders_frame(
-    con: duckdb.DuckDBPyConnection, raw: RawInput, present: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    raw: RawInput,
+    present: dict[str, str],
+    only: list[Path] | None = None,
 ) -> pd.DataFrame:
     """The distinct raw order rows, typed, with only the columns the suite reads; from a
-    folder of increments, distinct within each file and with the file's position (`batch`)."""
+    folder of increments, distinct within each file and with the file's position (`batch`)
+    among the files read (every file, or those of `only`)."""
     wanted = ["order_id", "customer_id", "ordered_at", "status", "quantity", "amount", "cost"]
-    sql = _distinct_typed_sql(raw, "orders", present, wanted, per_file=raw.is_folder("orders"))
+    per_file = raw.is_folder("orders")
+    sql = _distinct_typed_sql(raw, "orders", present, wanted, per_file=per_file, only=only)
     return _fetch(con, sql, categories=("status",))
 
 
@@ -391,15 +441,23 @@ def _future_limit(dbt_vars: dict[str, Any], clock: dt.datetime) -> dt.datetime:
     return _as_utc(clock) + dt.timedelta(days=int(dbt_vars["future_tolerance_days"]))
 
 
-def _estimate_as_of_date(orders: pd.DataFrame, limit: dt.datetime) -> dt.date | None:
-    """The day after the latest completed order with a parseable amount >= 0 that is not
-    after `limit`; None when there is none."""
+def _latest_completed(orders: pd.DataFrame, limit: dt.datetime) -> dict[int, dt.datetime]:
+    """Per file read (`batch`; 0 for a single file), the latest completed order with a
+    parseable amount >= 0 that is not after `limit`; a file without one is left out."""
     valid = (orders["status"] == "completed") & (orders["amount"] >= 0)
     valid &= orders["ordered_at"] <= limit
-    latest = orders.loc[valid, "ordered_at"].max()
-    if pd.isna(latest):
-        return None
-    return latest.date() + dt.timedelta(days=1)
+    kept = orders.loc[valid]
+    if kept.empty:
+        return {}
+    if "batch" not in kept.columns:
+        return {0: kept["ordered_at"].max().to_pydatetime()}
+    latest = kept.groupby("batch", observed=True)["ordered_at"].max()
+    return {int(batch): moment.to_pydatetime() for batch, moment in latest.items()}
+
+
+def _estimate_as_of_date(latest: list[dt.datetime]) -> dt.date | None:
+    """The day after the latest of `latest` (see _latest_completed); None when empty."""
+    return max(latest).date() + dt.timedelta(days=1) if latest else None
 
 
 def _rejected_share_var(dbt_vars: dict[str, Any], entity: str) -> str:
@@ -706,6 +764,19 @@ def _render_html(report: dict[str, Any]) -> str:
         ("input", e(report["input"])),
         ("raw rows", e(", ".join(f"{k}: {v:,}" for k, v in report["input_rows"].items()))),
     ]
+    if report.get("already_judged"):
+        header.append(
+            (
+                "judged before",
+                e(
+                    "; ".join(
+                        f"{entity}: {seen['files']:,} files, {seen['raw_rows']:,} rows"
+                        for entity, seen in report["already_judged"].items()
+                    )
+                    + " (passed by an earlier door, unchanged since: not read again)"
+                ),
+            )
+        )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -728,6 +799,8 @@ def _render_html(report: dict[str, Any]) -> str:
     for suite in report["suites"]:
         verdict = _verdict_html(suite["success"])
         parts.append(f"<h2>{e(suite['name'])}: {suite['rows']:,} rows, {verdict}</h2>")
+        if suite.get("scope", "every row") != "every row":
+            parts.append(f"<p>{e(suite['scope'])}</p>")
         parts.append(
             "<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in columns) + "<th>result</th></tr>"
         )
@@ -781,32 +854,53 @@ def _judge(
     columns: dict[str, dict[str, str]],
     dbt_vars: dict[str, Any],
     clock: dt.datetime,
-) -> tuple[dict[str, _SuiteOutcome], dt.date, str]:
-    """Validate the three suites; return their outcomes, as_of_date and where it came from.
+    judged: dict[str, dict[str, dict[str, Any]]],
+) -> tuple[dict[str, _SuiteOutcome], dt.date, str, dict[str, str]]:
+    """Validate the three suites; return their outcomes, as_of_date, where it came from and,
+    per orders file read, its latest completed order (ISO text; see _latest_completed).
 
     Orders go first, as the estimated as_of_date comes from them, and their frame, the
-    biggest, is dropped before the customer frames are read.
+    biggest, is dropped before the customer frames are read. Orders files in `judged`
+    (see _already_judged) are not read: their latest completed orders come from the ledger.
     """
     limit = _future_limit(dbt_vars, clock)
     context = _gx_context()
     outcomes: dict[str, _SuiteOutcome] = {}
+    skipped = judged.get("orders", {})
+    new_files = [path for path in raw.files("orders") if str(path) not in skipped]
+    latest_by_file: dict[str, str] = {}
+    latest = [
+        dt.datetime.fromisoformat(entry["latest_completed"])
+        for entry in skipped.values()
+        if entry.get("latest_completed")
+    ]
+    latest = [moment for moment in latest if moment <= limit]
     with _duckdb() as con, _without_batch_fingerprint():
-        orders = _orders_frame(con, raw, columns["orders"])
+        per_file = raw.is_folder("orders")
+        checks = _row_checks("orders", dbt_vars, limit, per_file=per_file)
+        if new_files:
+            # A folder's files are listed, so that `batch` is the position in new_files.
+            orders = _orders_frame(con, raw, columns["orders"], new_files if per_file else None)
+            for batch, moment in _latest_completed(orders, limit).items():
+                latest.append(moment)
+                latest_by_file[str(new_files[batch])] = moment.isoformat()
+            outcomes["orders"] = _validate(context, "orders", orders, checks)
+            del orders
+        else:  # every file of the folder was judged before: nothing to read
+            outcomes["orders"] = _SuiteOutcome("orders", 0, True, [], [], {})
+        if skipped:
+            outcomes["orders"].scope = (
+                f"new files only: {len(new_files)} read, {len(skipped)} judged by an "
+                "earlier door and not read again"
+            )
         as_of_date = explicit_as_of_date(dbt_vars)
         as_of_source = "var as_of_date"
         if as_of_date is None:
-            as_of_date = _estimate_as_of_date(orders, limit)
+            as_of_date = _estimate_as_of_date(latest)
             as_of_source = _AS_OF_ESTIMATE_NOTE
         if as_of_date is None:
             as_of_date = _as_utc(clock).date() + dt.timedelta(days=1)
             as_of_source = _AS_OF_FALLBACK_NOTE
-        outcomes["orders"] = _validate(
-            context,
-            "orders",
-            orders,
-            _row_checks("orders", dbt_vars, limit, per_file=raw.is_folder("orders")),
-        )
-        del orders
         _load_customers(con, raw, columns["customers"])
         outcomes["customers"] = _validate(
             context, "customers", _customers_frame(con), _row_checks("customers", dbt_vars, limit)
@@ -817,22 +911,124 @@ def _judge(
             _customer_files_frame(con, list(dbt_vars["profile_fields"]), as_of_date),
             _customer_file_checks(dbt_vars, as_of_date),
         )
-    return outcomes, as_of_date, as_of_source
+    return outcomes, as_of_date, as_of_source, latest_by_file
+
+
+def _ledger_fingerprint(raw: RawInput, dbt_vars: dict[str, Any]) -> str:
+    """What a judged file's verdict depends on besides the file: the input, the contract
+    and every bound of the door but as_of_date (which only the customer suites read)."""
+    bounds = {k: v for k, v in _bounds(dbt_vars).items() if k != "as_of_date"}
+    basis = {"input": raw.describe(), "contract": raw_contract(), "bounds": bounds}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _file_identity(path: Path) -> dict[str, int]:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _already_judged(
+    raw: RawInput, ledger: Path | None, fingerprint: str
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """entity -> {file: its ledger entry} of the folders' files an earlier door passed under
+    the same fingerprint, with the size and modification time they have now. A missing,
+    unreadable or outdated ledger judges everything."""
+    if ledger is None or not ledger.exists():
+        return {}
+    try:
+        saved = json.loads(ledger.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if saved.get("version") != LEDGER_VERSION or saved.get("fingerprint") != fingerprint:
+        return {}
+    judged: dict[str, dict[str, dict[str, Any]]] = {}
+    for entity in SKIPPABLE:
+        if not raw.is_folder(entity):
+            continue
+        before = saved.get("files", {}).get(entity, {})
+        for path in raw.files(entity):
+            entry = before.get(str(path))
+            if entry and {k: entry.get(k) for k in ("size", "mtime_ns")} == _file_identity(path):
+                judged.setdefault(entity, {})[str(path)] = entry
+    return judged
+
+
+def _write_ledger(
+    ledger: Path,
+    fingerprint: str,
+    judged: dict[str, dict[str, dict[str, Any]]],
+    identities: dict[str, dict[str, dict[str, int]]],
+    probed: dict[str, dict[str, Any]],
+    latest: dict[str, str],
+) -> str | None:
+    """Record every file of the folders as judged (after the door passed): the ones judged
+    before as they were, the new ones with the identity taken before they were read.
+    Written whole to a temporary file and renamed. Returns a warning when it cannot be
+    written (the next door then reads every file again), else None."""
+    files: dict[str, dict[str, Any]] = {}
+    for entity, known in identities.items():
+        files[entity] = dict(judged.get(entity, {}))
+        for label, identity in known.items():
+            if label in files[entity]:
+                continue
+            entry = {**identity, "rows": int(probed[entity]["file_rows"].get(label, 0))}
+            if label in latest:
+                entry["latest_completed"] = latest[label]
+            files[entity][label] = entry
+    body = {"version": LEDGER_VERSION, "fingerprint": fingerprint, "files": files}
+    try:
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+        temporary = ledger.with_name(ledger.name + ".tmp")
+        temporary.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
+        os.replace(temporary, ledger)
+    except OSError as exc:
+        return (
+            f"the door's ledger {ledger} could not be written ({exc}): "
+            "the next door reads every file"
+        )
+    return None
 
 
 def run_expectations(
-    raw: RawInput, dbt_vars: dict[str, Any], clock: dt.datetime, out_dir: Path
+    raw: RawInput,
+    dbt_vars: dict[str, Any],
+    clock: dt.datetime,
+    out_dir: Path,
+    ledger: Path | None = None,
 ) -> DoorResult:
     """Judge the raw files at the door and write `expectations.json` and `.html` to `out_dir`.
 
     `dbt_vars` is settings.project_vars(overrides); `clock` is the refresh's start time
-    (naive UTC). Raises BadRawFile, before writing anything, when a file cannot be judged.
+    (naive UTC). `ledger`: the door's ledger of judged increments (see the module
+    docstring); without one every file is read. Raises BadRawFile, before writing
+    anything, when a file cannot be judged. `input_rows` counts every file, judged now or
+    before.
     """
-    input_rows, columns, warnings = probe_files(raw)
-    outcomes, as_of_date, as_of_source = _judge(raw, columns, dbt_vars, clock)
+    fingerprint = _ledger_fingerprint(raw, dbt_vars)
+    judged = _already_judged(raw, ledger, fingerprint)
+    identities = {
+        entity: {str(path): _file_identity(path) for path in raw.files(entity)}
+        for entity in SKIPPABLE
+        if raw.is_folder(entity)
+    }
+    probed = _probe(raw, {entity: set(files) for entity, files in judged.items()})
+    columns = {entity: found["columns"] for entity, found in probed.items()}
+    warnings = [line for found in probed.values() for line in found["warnings"]]
+    already = {
+        entity: {"files": len(files), "raw_rows": sum(int(e["rows"]) for e in files.values())}
+        for entity, files in judged.items()
+    }
+    input_rows = {
+        entity: int(found["rows"]) + already.get(entity, {}).get("raw_rows", 0)
+        for entity, found in probed.items()
+    }
+    outcomes, as_of_date, as_of_source, latest = _judge(raw, columns, dbt_vars, clock, judged)
     suites = [outcomes[name] for name in SUITE_ORDER]
     success = all(suite.success for suite in suites)
     failures = [line for suite in suites for line in suite.failures]
+    if success and ledger is not None:
+        problem = _write_ledger(ledger, fingerprint, judged, identities, probed, latest)
+        warnings += [problem] if problem else []
     report = {
         "success": success,
         "as_of_date": as_of_date.isoformat(),
@@ -840,11 +1036,13 @@ def run_expectations(
         "clock": _as_utc(clock).replace(tzinfo=None).isoformat(sep=" "),
         "input": raw.describe(),
         "input_rows": input_rows,
+        "already_judged": already,
         "bounds": _bounds(dbt_vars),
         "suites": [
             {
                 "name": suite.name,
                 "rows": suite.rows,
+                "scope": suite.scope,
                 "success": suite.success,
                 "expectations": suite.expectations,
             }
@@ -859,4 +1057,6 @@ def run_expectations(
     html_path = out_dir / "expectations.html"
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     html_path.write_text(_render_html(report), encoding="utf-8")
-    return DoorResult(success, failures, input_rows, as_of_date, json_path, html_path, warnings)
+    return DoorResult(
+        success, failures, input_rows, as_of_date, json_path, html_path, warnings, already
+    )

@@ -267,13 +267,16 @@ def _inspect_entity(
     an entity must type a contract column alike: the batches are stored in one table."""
     folder = item.get("layout") == "folder"
     parts = item.get("files") or [item]
+    if folder and not item.get("files") and item.get("skipped"):
+        # Every file of the folder was judged before (the door's ledger): nothing to read.
+        return {"rows": 0, "columns": {}, "types": {}, "file_rows": {}}
     if folder and not item.get("files"):
         problems.append(
             f"raw folder {item.get('label') or item['path']} (entity {entity}) holds no "
             f"*.{file_format} file"
         )
         return {"rows": 0, "columns": {}, "types": {}}
-    found: dict[str, Any] = {"rows": 0, "columns": {}, "types": {}}
+    found: dict[str, Any] = {"rows": 0, "columns": {}, "types": {}, "file_rows": {}}
     first: dict[str, str] = {}
     for part in parts:
         verdict = _inspect_one(
@@ -284,6 +287,7 @@ def _inspect_entity(
         problems.extend(f"{label} {problem}" for problem in verdict["problems"])
         warnings.extend(f"{label} {warning}" for warning in verdict["warnings"])
         found["rows"] += verdict["rows"]
+        found["file_rows"][shown] = verdict["rows"]
         for name, col_type in verdict["types"].items():
             if name not in found["types"]:
                 found["types"][name] = col_type

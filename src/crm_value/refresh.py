@@ -618,7 +618,8 @@ class _Run:
 
     def stages(self) -> Path:
         """Every stage in order; returns the published release, or raises StageFailed."""
-        from crm_value.expectations import BadRawFile, run_expectations  # GX imports slowly
+        # GX imports slowly: the door's module is loaded when the door runs
+        from crm_value.expectations import DOOR_LEDGER, BadRawFile, run_expectations
 
         row, raw, report_dir = self.row, self.raw, Path(self.row["report_dir"])
         broken = current_problem(self.serve_dir)
@@ -650,7 +651,9 @@ class _Run:
         _say(f"1/4 expectations at the door on {raw.describe()}")
         stage_start = time.perf_counter()
         try:
-            door = run_expectations(raw, self.dbt_vars, self.started_at, report_dir)
+            door = run_expectations(
+                raw, self.dbt_vars, self.started_at, report_dir, self.work_dir / DOOR_LEDGER
+            )
             stamps = _file_stamps(raw)
         except BadRawFile as exc:
             raise StageFailed("input", str(exc)) from exc
@@ -664,6 +667,11 @@ class _Run:
             expectations_evaluated=evaluated,
             expectations_failed=len(door.failures),
         )
+        for entity, seen in door.already_judged.items():
+            _say(
+                f"    {entity}: {seen['files']:,} files ({seen['raw_rows']:,} rows) passed an "
+                "earlier door and are unchanged: not read again"
+            )
         file_warnings = [f"file: {line}" for line in door.warnings]
         for line in file_warnings:
             _say(f"    warning: {line}")

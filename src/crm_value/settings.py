@@ -167,11 +167,17 @@ class RawInput:
         read = (self.read_dir or self.folder) / path.relative_to(self.folder)
         return self._reader(f"'{str(read).replace(chr(39), chr(39) * 2)}'")
 
-    def reader_sql(self, entity: str) -> str:
-        """DuckDB's reader for every row of one entity (all files of a folder)."""
+    def reader_sql(self, entity: str, only: list[Path] | None = None) -> str:
+        """DuckDB's reader for every row of one entity (all files of a folder), or of the
+        folder's files `only` (named as `files` names them, in that order; not empty).
+        Each row's `file_index` is its file's position among the files read."""
         if self.is_folder(entity):
-            pattern = str(self.read_path(entity) / f"**/*.{self.file_format}")
             options = ", union_by_name = true, hive_partitioning = false"
+            if only is not None:
+                reads = ((self.read_dir or self.folder) / p.relative_to(self.folder) for p in only)
+                listed = ", ".join(f"'{str(p).replace(chr(39), chr(39) * 2)}'" for p in reads)
+                return self._reader(f"[{listed}]", options)
+            pattern = str(self.read_path(entity) / f"**/*.{self.file_format}")
             return self._reader(f"'{pattern.replace(chr(39), chr(39) * 2)}'", options)
         return self._reader(f"'{str(self.read_path(entity)).replace(chr(39), chr(39) * 2)}'")
 

@@ -370,3 +370,74 @@ def test_input_rows_are_the_line_counts_of_the_files(raw: RawFolder, tmp_path: P
     }
     assert result.input_rows == lines
     assert lines["orders"] == 11
+
+
+def test_a_folder_is_judged_one_delivery_at_a_time(raw: RawFolder, tmp_path: Path):
+    """With a ledger, a door reads only the files of a folder that no earlier door passed
+    (or that changed since): a bad delivery is judged on its own rows, where the whole
+    history would dilute it below the bound. Without a ledger, or under another bound,
+    every file is read."""
+    folder = raw.path / "orders"
+    folder.mkdir()
+    orders = RawFolder(folder)
+    template = raw.rows("orders")
+    header = raw.header("orders")
+    (raw.path / "orders.csv").unlink()
+    history = [
+        {**row, "order_id": f"{row['order_id']}-{copy}"} for copy in range(5) for row in template
+    ]
+    orders.write("0001", history, header)
+    ledger = tmp_path / "door_ledger.json"
+    clock = dt.datetime(2025, 7, 2)
+
+    def judge(out: str, overrides: dict | None = None, with_ledger: bool = True) -> DoorResult:
+        dbt_vars = project_vars(overrides or {})
+        return run_expectations(
+            RawInput(raw.path), dbt_vars, clock, tmp_path / out, ledger if with_ledger else None
+        )
+
+    first = judge("first")
+    assert first.success, first.failures
+    assert first.already_judged == {}
+    saved = json.loads(ledger.read_text(encoding="utf-8"))["files"]["orders"]
+    assert {Path(p).name: e["rows"] for p, e in saved.items()} == {"0001.csv": 50}
+    assert first.as_of_date == dt.date(2025, 7, 1)  # estimated: the day after 2025-06-30
+
+    # A day of two orders, one with a negative amount: half the delivery is bad.
+    new = [{**template[0], "order_id": "N1"}, {**template[1], "order_id": "N2", "amount": "-5"}]
+    orders.write("0002", new, header)
+    second = judge("second")
+    assert second.failures == [
+        "orders: amount at least 0 in 50.0% of 2 order rows (1 not), "
+        "at least 95.0% required (max_rejected_share)"
+    ]
+    report = report_of(second)
+    (suite,) = [s for s in report["suites"] if s["name"] == "orders"]
+    assert suite["rows"] == 2
+    assert suite["scope"] == (
+        "new files only: 1 read, 1 judged by an earlier door and not read again"
+    )
+    assert report["already_judged"] == {"orders": {"files": 1, "raw_rows": 50}}
+    assert second.input_rows["orders"] == 52  # every file counts, read now or before
+    # the estimate still sees the judged file's latest completed order
+    assert second.as_of_date == dt.date(2025, 7, 1)
+    assert "0002.csv" not in ledger.read_text(encoding="utf-8")  # a failed door records nothing
+    # The whole folder at once dilutes the bad row to 1 of 52: it would pass.
+    assert judge("whole", with_ledger=False).success
+
+    orders.write("0002", [new[0], {**new[1], "amount": "5"}], header)
+    third = judge("third")
+    assert third.success, third.failures
+    saved = json.loads(ledger.read_text(encoding="utf-8"))["files"]["orders"]
+    assert {Path(p).name: e["rows"] for p, e in saved.items()} == {"0001.csv": 50, "0002.csv": 2}
+
+    # A file that changed since it was judged is read again, as is everything under
+    # another bound.
+    orders.write("0001", history[:-1], header)
+    changed = judge("changed")
+    assert changed.already_judged == {"orders": {"files": 1, "raw_rows": 2}}
+    assert report_of(changed)["input_rows"]["orders"] == 51
+    stricter = judge("stricter", {"max_rejected_share": 0.04})
+    assert stricter.already_judged == {}
+    (suite,) = [s for s in report_of(stricter)["suites"] if s["name"] == "orders"]
+    assert (suite["rows"], suite["scope"]) == (51, "every row")

@@ -11,6 +11,7 @@ same files, table by table.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 from pathlib import Path
@@ -329,3 +330,27 @@ def test_increments_give_the_warehouse_a_full_refresh_gives(raw, work, tmp_path)
     assert differing == []
     assert len(left) > 40
     reconciles(full)
+
+
+def test_a_daily_refresh_judges_only_the_new_files_at_the_door(raw, tmp_path):
+    """`crm-value refresh` on a folder: the second refresh's door reads only the day's file
+    (the first was passed by the first door and is unchanged), still counts every raw
+    row, and the build agrees with that count before anything is published."""
+    from conftest import run_refresh
+
+    folder = as_folder(raw, "orders")
+    serve = tmp_path / "serve"
+    first = run_refresh(raw.path, serve, {"as_of_date": "2025-07-01"})
+    assert first.returncode == 0, first.output[-4000:]
+    deliver(folder, "0002.csv", [order("N1", ordered_at="2025-06-30 09:00:00")])
+    second = run_refresh(raw.path, serve, {"as_of_date": "2025-07-01"})
+    assert second.returncode == 0, second.output[-4000:]
+    assert "orders: 1 files (10 rows) passed an earlier door and are unchanged" in second.output
+    with duckdb.connect(str(serve / "current" / "crm_value.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select report_dir, orders_raw_rows from ops.run_history order by started_at"
+        ).fetchall()
+    assert [n for _, n in rows] == [10, 11]
+    reports = [json.loads((Path(d) / "expectations.json").read_text()) for d, _ in rows]
+    assert [s["rows"] for r in reports for s in r["suites"] if s["name"] == "orders"] == [10, 1]
+    assert reports[1]["already_judged"] == {"orders": {"files": 1, "raw_rows": 10}}

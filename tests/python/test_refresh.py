@@ -463,8 +463,8 @@ def test_a_door_that_reads_other_rows_than_the_build_stops_the_refresh(copy_of, 
     before = fingerprint(serve)
     reader_sql = RawInput.reader_sql
 
-    def one_order_short(self, entity):
-        sql = reader_sql(self, entity)
+    def one_order_short(self, entity, only=None):
+        sql = reader_sql(self, entity, only)
         return f"(select * from {sql} limit 9)" if entity == "orders" else sql
 
     monkeypatch.setattr(RawInput, "reader_sql", one_order_short)
