@@ -878,16 +878,18 @@ def _judge(
     with _duckdb() as con, _without_batch_fingerprint():
         per_file = raw.is_folder("orders")
         checks = _row_checks("orders", dbt_vars, limit, per_file=per_file)
+        # Every file of the folder judged before, or new ones with only a header (a day
+        # without orders): nothing to judge.
+        outcomes["orders"] = _SuiteOutcome("orders", 0, True, [], [], {})
         if new_files:
             # A folder's files are listed, so that `batch` is the position in new_files.
             orders = _orders_frame(con, raw, columns["orders"], new_files if per_file else None)
             for batch, moment in _latest_completed(orders, limit).items():
                 latest.append(moment)
                 latest_by_file[str(new_files[batch])] = moment.isoformat()
-            outcomes["orders"] = _validate(context, "orders", orders, checks)
+            if len(orders) or not skipped:
+                outcomes["orders"] = _validate(context, "orders", orders, checks)
             del orders
-        else:  # every file of the folder was judged before: nothing to read
-            outcomes["orders"] = _SuiteOutcome("orders", 0, True, [], [], {})
         if skipped:
             outcomes["orders"].scope = (
                 f"new files only: {len(new_files)} read, {len(skipped)} judged by an "

@@ -61,6 +61,7 @@ from crm_value.publish import (
     serving_file,
     tidy_releases,
 )
+from crm_value.refresh_worker import EXIT_LINE
 from crm_value.settings import (
     ENTITIES,
     RawInput,
@@ -222,6 +223,80 @@ def _stop_child(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+class _DbtWorker:
+    """The refresh's one dbt process (crm_value.refresh_worker), started at the first dbt
+    command: dbt is imported and the project parsed once for the vars check, freshness
+    and the build. Close it after the build, before anything reads the work database."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+
+    def run(self, args: list[str], flags: list[str], env: dict[str, str]) -> tuple[int, str]:
+        """Run one dbt command in the worker; stream and return its output."""
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "crm_value.refresh_worker", *flags],
+                cwd=PROJECT_DIR,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                preexec_fn=_die_with_parent,
+            )
+        proc = self.proc
+        assert proc.stdin is not None and proc.stdout is not None
+        lines: list[str] = []
+        code = None
+        try:
+            proc.stdin.write(json.dumps({"args": args, "env": env}) + "\n")
+            proc.stdin.flush()
+        except BrokenPipeError:  # it died: its exit code and output say why
+            pass
+        for line in proc.stdout:
+            # dbt's last output may lack its newline: the exit line can end a line
+            before, found, after = line.partition(EXIT_LINE + " ")
+            if found and after.strip().isdigit():
+                line, code = before, int(after)
+            sys.stdout.write(line)
+            lines.append(line)
+            if code is not None:
+                break
+        if code is None:  # the worker ended without answering (killed, or a crash)
+            code = proc.wait() or 2
+            self.stop()
+        sys.stdout.flush()
+        return code, "".join(lines)
+
+    def close(self) -> None:
+        """Let the worker end as the `dbt` program would (DuckDB checkpoints); stop it if
+        it does not."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        with contextlib.suppress(OSError):
+            assert proc.stdin is not None
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            _stop_child(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def stop(self) -> None:
+        """Stop the worker now (an interrupt or an error ended the refresh)."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        _stop_child(proc)
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
 
 
 def _artifact(work_dir: Path, name: str) -> dict[str, Any] | None:
@@ -605,16 +680,32 @@ class _Run:
     # The tier-history store as dbt reads it (a plain alias when needed); None: this
     # build reads no stored history (a new input starts a new history).
     history_reader: Path | None = None
+    worker: _DbtWorker = field(default_factory=_DbtWorker)
 
     @property
     def work_dir(self) -> Path:
         return self.serve_dir / ".work"
 
     def dbt(self, args: list[str]) -> tuple[int, str]:
-        vars_arg = ["--vars", dumps_vars(self.dbt_vars)]
-        return _run_dbt(
-            [*args, *vars_arg], self.raw, self.warehouse, self.work_dir, self.history_reader
+        """One dbt command, in the run's dbt worker (one parse for the whole run)."""
+        raw = self.raw
+        flags = [
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(self.work_dir / "target"),
+            "--log-path",
+            str(self.work_dir / "logs"),
+            "--vars",
+            dumps_vars(self.dbt_vars),
+        ]
+        env = dbt_env(
+            raw.read_dir or raw.raw_dir, self.warehouse, raw.raw_format, self.history_reader
         )
+        code, output = self.worker.run(args, flags, env)
+        if raw.read_dir is not None and raw.raw_dir is not None:  # name the user's folder
+            output = output.replace(str(raw.read_dir), str(raw.raw_dir))
+        return code, output
 
     def stages(self) -> Path:
         """Every stage in order; returns the published release, or raises StageFailed."""
@@ -632,6 +723,10 @@ class _Run:
         problems = unknown_vars(self.options["overrides"])
         if problems:
             raise StageFailed("vars", "; ".join(problems))
+        # The run's dbt worker parses first and writes the manifest the build is checked
+        # against (_check_all_nodes_ran): none may be left from an earlier run.
+        for artifact in ("run_results.json", "manifest.json"):
+            (self.work_dir / "target" / artifact).unlink(missing_ok=True)
         code, output = self.dbt(["run-operation", "crm_validate_vars"])
         if code != 0:
             raise StageFailed("vars", _error_lines(output))
@@ -713,11 +808,11 @@ class _Run:
         self.stage = "build"
         _say(f"3/4 dbt build into the work database {self.warehouse}")
         stage_start = time.perf_counter()
-        for artifact in ("run_results.json", "manifest.json"):
-            (self.work_dir / "target" / artifact).unlink(missing_ok=True)
+        (self.work_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # Unit tests check the SQL against fixed inputs, not the data: they run where the
         # code changes (`make test`, any plain `dbt build`), not in every refresh.
         code, output = self.dbt(["build", "--exclude-resource-type", "unit_test"])
+        self.worker.close()  # the last dbt command: the work database is let go
         row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
         results = _artifact(self.work_dir, "run_results.json")
         if results is not None:
@@ -906,12 +1001,14 @@ def refresh(
             _say(f"FAILED at stage '{exc.stage}': {exc.reason}")
             _say(f"the published marts are unchanged (current release: {kept})")
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through Interrupted
+            run.worker.stop()
             signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
             reason = f"interrupted by {signal.Signals(signum).name} during stage '{run.stage}'"
             _settle_unexpected(run, before, result, reason)
             result.outcome, result.signum = "interrupted", signum
             _say(f"INTERRUPTED: {row['failure_reason']}")
         except Exception as exc:  # a bug or an unforeseen fault: a line, not a traceback
+            run.worker.stop()
             trace = report_dir / "traceback.txt"
             with contextlib.suppress(OSError):
                 trace.write_text(traceback.format_exc(), encoding="utf-8")
@@ -919,6 +1016,7 @@ def refresh(
             _settle_unexpected(run, before, result, reason)
             _say(f"FAILED at stage '{result.failed_stage or run.stage}': {reason}")
         finally:
+            run.worker.close()  # a run that stopped before its build: the worker is idle
             with contextlib.suppress(OSError):
                 _prune_reports(serve_dir / "runs")
         result.row = row

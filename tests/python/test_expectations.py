@@ -431,6 +431,14 @@ def test_a_folder_is_judged_one_delivery_at_a_time(raw: RawFolder, tmp_path: Pat
     saved = json.loads(ledger.read_text(encoding="utf-8"))["files"]["orders"]
     assert {Path(p).name: e["rows"] for p, e in saved.items()} == {"0001.csv": 50, "0002.csv": 2}
 
+    # A day without orders (a file with only its header) has nothing to judge.
+    orders.write("0003", [], header)
+    quiet = judge("quiet")
+    assert quiet.success, quiet.failures
+    (suite,) = [s for s in report_of(quiet)["suites"] if s["name"] == "orders"]
+    assert (suite["rows"], suite["expectations"]) == (0, [])
+    (folder / "0003.csv").unlink()
+
     # A file that changed since it was judged is read again, as is everything under
     # another bound.
     orders.write("0001", history[:-1], header)

@@ -290,14 +290,16 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
 
 
 def dbt_children_of(serve: Path) -> list[str]:
-    """Command lines of live dbt processes working for the refreshes of `serve`."""
+    """Command lines of live dbt processes (the `dbt` program or the refresh's dbt worker)
+    working for the refreshes of `serve`."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if any(a.endswith("/dbt") for a in args[:2]) and str(serve / ".work") in " ".join(args):
+        dbt = any(a.endswith("/dbt") for a in args[:2]) or "crm_value.refresh_worker" in args
+        if dbt and str(serve / ".work") in " ".join(args):
             found.append(" ".join(args))
     return found
 
