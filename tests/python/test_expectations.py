@@ -445,7 +445,14 @@ def test_a_folder_is_judged_one_delivery_at_a_time(raw: RawFolder, tmp_path: Pat
     changed = judge("changed")
     assert changed.already_judged == {"orders": {"files": 1, "raw_rows": 2}}
     assert report_of(changed)["input_rows"]["orders"] == 51
+    # A removed file counts no more (the build, told to reprocess, deletes its rows).
+    (folder / "0002.csv").unlink()
+    removed = judge("removed")
+    assert (removed.already_judged, removed.input_rows["orders"]) == (
+        {"orders": {"files": 1, "raw_rows": 49}},
+        49,
+    )
     stricter = judge("stricter", {"max_rejected_share": 0.04})
     assert stricter.already_judged == {}
     (suite,) = [s for s in report_of(stricter)["suites"] if s["name"] == "orders"]
-    assert (suite["rows"], suite["scope"]) == (51, "every row")
+    assert (suite["rows"], suite["scope"]) == (49, "every row")
