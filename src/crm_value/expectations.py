@@ -181,16 +181,16 @@ def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]
     crm_check_raw_files runs); return each entity's raw row count, its contract columns
     ({name: header in the file}) and the warnings, or raise BadRawFile listing every
     problem."""
-    found = _probe(raw, {})
+    found, warnings = _probe(raw, {})
     rows = {entity: int(item["rows"]) for entity, item in found.items()}
     columns = {entity: item["columns"] for entity, item in found.items()}
-    return rows, columns, [w for item in found.values() for w in item["warnings"]]
+    return rows, columns, warnings
 
 
-def _probe(raw: RawInput, skip: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
+def _probe(raw: RawInput, skip: dict[str, set[str]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """probe_files, leaving out the files of a folder named in `skip` (entity -> paths as
-    `raw.files` names them): entity -> {rows, columns, file_rows, warnings} of the files
-    read. Raises BadRawFile listing every problem."""
+    `raw.files` names them): entity -> {rows, columns, file_rows: {file: rows}} of the
+    files read, and the warnings. Raises BadRawFile listing every problem."""
     contract = raw_contract()
     request = {
         entity: {
@@ -219,15 +219,7 @@ def _probe(raw: RawInput, skip: dict[str, set[str]]) -> dict[str, dict[str, Any]
     verdict = inspect_files(request, raw.file_format)
     if verdict["problems"]:
         raise BadRawFile(verdict["problems"])
-    warnings = verdict["warnings"]
-    return {
-        entity: {
-            **found,
-            "file_rows": found.get("file_rows") or {str(raw.path(entity)): found["rows"]},
-            "warnings": [w for w in warnings if f"(entity {entity})" in w],
-        }
-        for entity, found in verdict["files"].items()
-    }
+    return verdict["files"], verdict["warnings"]
 
 
 def _quote(name: str) -> str:
@@ -973,7 +965,10 @@ def _write_ledger(
         for label, identity in known.items():
             if label in files[entity]:
                 continue
-            entry = {**identity, "rows": int(probed[entity]["file_rows"].get(label, 0))}
+            rows = probed[entity]["file_rows"].get(label)
+            if rows is None:  # gone between the listing and the read: not judged
+                continue
+            entry = {**identity, "rows": int(rows)}
             if label in latest:
                 entry["latest_completed"] = latest[label]
             files[entity][label] = entry
@@ -1013,9 +1008,8 @@ def run_expectations(
         for entity in SKIPPABLE
         if raw.is_folder(entity)
     }
-    probed = _probe(raw, {entity: set(files) for entity, files in judged.items()})
+    probed, warnings = _probe(raw, {entity: set(files) for entity, files in judged.items()})
     columns = {entity: found["columns"] for entity, found in probed.items()}
-    warnings = [line for found in probed.values() for line in found["warnings"]]
     already = {
         entity: {"files": len(files), "raw_rows": sum(int(e["rows"]) for e in files.values())}
         for entity, files in judged.items()

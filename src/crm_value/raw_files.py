@@ -263,8 +263,9 @@ def _inspect_entity(
     entity: str, item: dict[str, Any], file_format: str, problems: list[str], warnings: list[str]
 ) -> dict[str, Any]:
     """Check every file of one entity (one file, or a folder's files in `item["files"]`,
-    each {path, reader, label}); the entity's rows are the sum of its files'. Every file of
-    an entity must type a contract column alike: the batches are stored in one table."""
+    each {path, reader, label}); the entity's rows are the sum of its files' (`file_rows`:
+    each file's, by label). Every file of an entity must type a contract column alike: the
+    batches are stored in one table."""
     folder = item.get("layout") == "folder"
     parts = item.get("files") or [item]
     if folder and not item.get("files") and item.get("skipped"):
@@ -275,7 +276,7 @@ def _inspect_entity(
             f"raw folder {item.get('label') or item['path']} (entity {entity}) holds no "
             f"*.{file_format} file"
         )
-        return {"rows": 0, "columns": {}, "types": {}}
+        return {"rows": 0, "columns": {}, "types": {}, "file_rows": {}}
     found: dict[str, Any] = {"rows": 0, "columns": {}, "types": {}, "file_rows": {}}
     first: dict[str, str] = {}
     for part in parts:
@@ -317,7 +318,7 @@ def inspect_files(request: dict[str, dict[str, Any]], file_format: str) -> dict[
     folders = {os.path.dirname(item.get("label") or item["path"]) for item in request.values()}
     readable = {os.path.dirname(item["path"]) for item in request.values()}
     if len(folders) == 1 and not any(os.path.isdir(folder) for folder in readable):
-        empty = {"rows": 0, "columns": {}, "types": {}}
+        empty = {"rows": 0, "columns": {}, "types": {}, "file_rows": {}}
         return {
             "problems": [f"raw folder {folders.pop()} does not exist (or is not a folder)"],
             "warnings": [],
