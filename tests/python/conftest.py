@@ -359,9 +359,26 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def dbt_children_of(serve: Path) -> list[str]:
+    """Command lines of live dbt processes (the `dbt` program or the refresh's dbt worker)
+    working for the refreshes of `serve`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        dbt = any(a.endswith("/dbt") for a in args[:2]) or "crm_value.refresh_worker" in args
+        if dbt and str(serve / ".work") in " ".join(args):
+            found.append(" ".join(args))
+    return found
+
+
 def signal_mid_build(raw_dir: Path, serve: Path, signum: int) -> Refresh:
     """Start a refresh, send its process (not its dbt child) `signum` once dbt is part-way
-    through the build, and return how it ended and everything it printed."""
+    through the build, and return how it ended and everything it printed. The dbt child
+    must be seen alive before the signal: a test that then finds none left can fail only
+    if `dbt_children_of` recognises the child at all."""
     proc = subprocess.Popen(
         refresh_args(raw_dir, serve, AS_OF),
         cwd=PROJECT_DIR,
@@ -379,8 +396,10 @@ def signal_mid_build(raw_dir: Path, serve: Path, signum: int) -> Refresh:
     for line in proc.stdout:
         seen.append(line)
         if "OK created sql table model" in line:
+            alive = dbt_children_of(serve)
             proc.send_signal(signum)
             break
     seen += proc.stdout.readlines()
     proc.wait(timeout=60)
+    assert alive, "no dbt child of the refresh was found mid-build: " + "".join(seen)[-2000:]
     return Refresh(proc.returncode, "".join(seen))

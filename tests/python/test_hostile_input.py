@@ -30,6 +30,7 @@ from conftest import (
     CLEAN,
     PROJECT_DIR,
     RawFolder,
+    dbt_children_of,
     fingerprint,
     history,
     refresh_args,
@@ -39,7 +40,7 @@ from conftest import (
     signal_mid_build,
 )
 from test_raw_rows import CUSTOMER, ORDER, build, rejected
-from test_refresh import dbt_children_of, wait_for
+from test_refresh import wait_for
 
 from crm_value.expectations import BadRawFile, probe_files
 from crm_value.raw_files import csv_diagnosis

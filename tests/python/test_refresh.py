@@ -29,6 +29,7 @@ from conftest import (
     CRM_VALUE,
     PROJECT_DIR,
     RawFolder,
+    dbt_children_of,
     fingerprint,
     history,
     refresh_args,
@@ -287,21 +288,6 @@ def test_a_refresh_killed_mid_build_changes_nothing_and_the_next_one_records_it(
         served = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     assert "fct_retired_model" not in served
     assert "dim_customers" in served
-
-
-def dbt_children_of(serve: Path) -> list[str]:
-    """Command lines of live dbt processes (the `dbt` program or the refresh's dbt worker)
-    working for the refreshes of `serve`."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        dbt = any(a.endswith("/dbt") for a in args[:2]) or "crm_value.refresh_worker" in args
-        if dbt and str(serve / ".work") in " ".join(args):
-            found.append(" ".join(args))
-    return found
 
 
 def lock_is_free(database: Path) -> bool:
