@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 import duckdb
-from conftest import RawFolder, run_dbt
+from conftest import RawFolder, run_dbt, run_refresh
 
 RAW_LAYERS = ["--select", "path:models/staging", "path:models/audit", "path:seeds/reference"]
 NO_BOUND = {"max_rejected_share": 1}
@@ -336,8 +336,6 @@ def test_a_daily_refresh_judges_only_the_new_files_at_the_door(raw, tmp_path):
     """`crm-value refresh` on a folder: the second refresh's door reads only the day's file
     (the first was passed by the first door and is unchanged), still counts every raw
     row, and the build agrees with that count before anything is published."""
-    from conftest import run_refresh
-
     folder = as_folder(raw, "orders")
     serve = tmp_path / "serve"
     first = run_refresh(raw.path, serve, {"as_of_date": "2025-07-01"})
