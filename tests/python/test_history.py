@@ -476,6 +476,22 @@ def pairs_computed_on(work: Path) -> dict[tuple, dt.date]:
         return {(a, b): c for a, b, c in rows.fetchall()}
 
 
+def history_mart_by_date(serve: Path, work: Path) -> dict[dt.date, tuple[int, int]]:
+    """{date: (first rowid, rows)} of the work database's history mart, after checking that
+    every stored date holds exactly its file's rows. A date whose first rowid is the same
+    after two builds was not written again."""
+    mart = "marts.fct_customer_tier_history"
+    with duckdb.connect(str(work), read_only=True) as con:
+        for file in sorted((serve / "history").glob("*.parquet")):
+            held = f"select * from {mart} where as_of_date = '{file.stem}'"
+            stored = f"select * from read_parquet('{file}')"
+            for one, other in ((held, stored), (stored, held)):
+                left = con.execute(f"select count(*) from ({one} except all {other})")
+                assert left.fetchall()[0][0] == 0, f"{file.stem}: the mart is not the stored file"
+        rows = con.execute(f"select as_of_date, min(rowid), count(*) from {mart} group by 1")
+        return {day: (first, n) for day, first, n in rows.fetchall()}
+
+
 def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(small):
     """A refresh after the previous one folds its snapshot into the state (no pass over
     the history) and keeps the migration of the pairs of dates it did not touch, with the
@@ -485,14 +501,18 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
     class stayed the same since."""
     raw, serve = small
     work = serve.parent / "work.duckdb"
+    marts = []
     for day, how in (("2025-04-01", "recomputed"), ("2025-05-01", "folded")):
         run = run_refresh(raw, serve, {"as_of_date": day})
         assert run.returncode == 0, run.output[-3000:]
         assert built_by(work) == [how], day
+        marts.append(history_mart_by_date(serve, work))
         check_tier_changes(serve)
         check_migration(serve)
         check_at_risk(serve)
     december, march, april, may = (dt.date(2024, 12, 1), *(dt.date(2025, m, 1) for m in (3, 4, 5)))
+    # The history mart kept the dates it held: only May was written.
+    assert {d: v for d, v in marts[1].items() if d != may} == marts[0]
     assert pairs_computed_on(work) == {
         (december, march): april,
         (march, april): may,
@@ -516,10 +536,16 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
     run = run_refresh(raw, serve, {"as_of_date": "2025-06-01"})
     assert run.returncode == 0, run.output[-3000:]
     assert built_by(work) == ["recomputed"]
+    june = dt.date(2025, 6, 1)
+    # The mart rewrote the edited date and June (appended after the dates it kept; the
+    # deletion renumbers rowids, not their order), and kept the others as they were.
+    june_mart = history_mart_by_date(serve, work)
+    by_rowid = sorted(june_mart, key=june_mart.get)
+    kept = [d for d in sorted(marts[1], key=marts[1].get) if d != december]
+    assert (by_rowid[:3], set(by_rowid[3:])) == (kept, {december, june})
     expected = check_tier_changes(serve)
     check_migration(serve)
     check_at_risk(serve)
-    june = dt.date(2025, 6, 1)
     assert pairs_computed_on(work) == {
         (december, march): june,
         (march, april): may,
