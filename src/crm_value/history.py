@@ -19,12 +19,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
-from crm_value.publish import SERVING_FILE, _fsync, _fsync_dir, _quote, current_release
+from crm_value.publish import (
+    SERVING_FILE,
+    _fsync,
+    _fsync_dir,
+    _quote,
+    by_date_file,
+    current_release,
+)
 
 STORE = "history"
 HISTORY_MART = "marts.fct_customer_tier_history"
@@ -76,17 +84,27 @@ def clear_leftovers(serve_dir: Path) -> list[str]:
 
 def write_from_release(serve_dir: Path, release: Path, days: Iterable[dt.date]) -> list[dt.date]:
     """Write each date's rows of the release's history mart to the store; returns the
-    dates written."""
+    dates written. A release that serves the date as its own Parquet file (every release
+    since the history is published by date) gives the store a hard link to that file:
+    the same rows, nothing written; pruning the release later leaves the store's link."""
     written = []
+    schema, name = HISTORY_MART.split(".")
     with duckdb.connect(str(release / SERVING_FILE), read_only=True) as con:
         for day in days:
             tmp = temporary_file(serve_dir, day)
+            served = by_date_file(release, schema, name, day)
             try:
-                con.execute(
-                    f"copy (select * from {HISTORY_MART} where as_of_date = ?) to "
-                    f"'{_quote(tmp)}' (format parquet, compression zstd)",
-                    [day],
-                )
+                if served.is_file():
+                    try:
+                        os.link(served, tmp)
+                    except OSError:  # another file system, or no hard links
+                        shutil.copyfile(served, tmp)
+                else:
+                    con.execute(
+                        f"copy (select * from {HISTORY_MART} where as_of_date = ?) to "
+                        f"'{_quote(tmp)}' (format parquet, compression zstd)",
+                        [day],
+                    )
                 commit(tmp, serve_dir, day)
             finally:
                 tmp.unlink(missing_ok=True)

@@ -8,6 +8,8 @@ Layout of the serving folder::
       releases/<release_id>/
         crm_value.duckdb                   schemas marts, audit, ops (BI reads this file)
         parquet/<schema>/<table>.parquet   the same tables for tools that read Parquet
+        parquet/marts/fct_customer_tier_history/as_of_date=<date>/data_0.parquet
+                                           a BY_DATE table: one file per date (Hive)
       run_history.parquet                  every refresh (read by the view ops.run_history)
 
 A release is written completely under a temporary name and renamed into place before the
@@ -33,6 +35,11 @@ SERVED_SCHEMAS = ("marts", "audit")
 # Written in the oldest storage format that holds these types, so BI tools whose DuckDB
 # driver lags the Python package can still open the file.
 STORAGE_VERSION = "v1.0.0"
+# Tables that grow by one date a refresh and whose earlier dates rarely change: a release
+# starts from the current one's copy of them and writes only the dates that differ, and
+# serves their Parquet one file per date (hard links to the earlier release's unchanged
+# files), so a daily publish does not grow with the history. table -> its date column.
+BY_DATE = {("marts", "fct_customer_tier_history"): "as_of_date"}
 
 
 def current_release(serve_dir: Path) -> Path | None:
@@ -82,17 +89,150 @@ def _fsync(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+def by_date_file(release: Path, schema: str, name: str, day: dt.date) -> Path:
+    """Where a release serves one date of a BY_DATE table as Parquet (Hive layout)."""
+    by = BY_DATE[(schema, name)]
+    return release / "parquet" / schema / name / f"{by}={day.isoformat()}" / "data_0.parquet"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, name],
+    ).fetchall()
+
+
+def _dates_to_keep(con: duckdb.DuckDBPyConnection, schema: str, name: str, by: str):
+    """Per date of a BY_DATE table: (dates whose rows the earlier release (attached as
+    serve) holds exactly as this build does, the dates to write), or None when the table
+    must be written whole (absent there, other columns, a null date).
+
+    A date is the same when its row count and the sum of its rows' hashes agree: the
+    published table is then this build's table, rows in another order."""
+    columns = _columns(con, "work", schema, name)
+    if not columns or _columns(con, "serve", schema, name) != columns:
+        return None
+    row = ", ".join(f'"{column}"' for column, _ in columns)
+
+    def per_date(database: str) -> str:
+        return (
+            f'select "{by}" as day, count(*) as n, sum(hash({row})) as h '
+            f"from {database}.{schema}.{name} group by all"
+        )
+
+    compared = con.execute(
+        f"select coalesce(w.day, s.day) as day, w.day is not null as built, "
+        f"coalesce(w.n = s.n and w.h = s.h, false) as same "
+        f"from ({per_date('work')}) as w full join ({per_date('serve')}) as s on w.day = s.day"
+    ).fetchall()
+    if any(day is None for day, _, _ in compared):
+        return None
+    same = {day for day, _, equal in compared if equal}
+    write = {day for day, built, equal in compared if built and not equal}
+    return same, write
+
+
+def _write_by_date(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    by: str,
+    folder: Path,
+    days: set,
+    earlier: Path | None,
+    same: set,
+) -> int:
+    """The table's Parquet as one file per date, `<folder>/<by>=<date>/data_0.parquet`
+    (Hive layout, the date also a column): a date the earlier release holds unchanged is
+    hard-linked from its file (no copy, and pruning either release leaves the other's
+    link), the others written. Returns the dates written."""
+    folder.mkdir(parents=True)
+    fresh = set(days)
+    for day in sorted(same):
+        part = f"{by}={day.isoformat()}"
+        source = earlier / part / "data_0.parquet" if earlier else None
+        if source is None or not source.is_file():
+            continue
+        (folder / part).mkdir()
+        try:
+            os.link(source, folder / part / "data_0.parquet")
+        except OSError:  # another file system, or no hard links: a copy does
+            shutil.copyfile(source, folder / part / "data_0.parquet")
+        fresh.discard(day)
+    if fresh:
+        staging = folder.with_name(f".{folder.name}.tmp")
+        con.execute(
+            f'copy (select * from serve.{schema}.{name} where "{by}" in '
+            f"(select unnest(?::date[]))) to '{_quote(staging)}' "
+            f'(format parquet, compression zstd, partition_by ("{by}"), '
+            "write_partition_columns true)",
+            [sorted(fresh)],
+        )
+        for day in sorted(fresh):
+            part = f"{by}={day.isoformat()}"
+            files = sorted((staging / part).glob("*.parquet"))
+            if len(files) != 1:
+                raise RuntimeError(f"{staging / part}: {len(files)} Parquet files, not one")
+            (folder / part).mkdir()
+            os.replace(files[0], folder / part / "data_0.parquet")
+        shutil.rmtree(staging)
+    for part in folder.iterdir():
+        _fsync(part / "data_0.parquet")
+        _fsync_dir(part)
+    return len(fresh)
+
+
 def _write_release(
-    work_db: Path, target: Path, history: Path, meta: dict, built: set[str]
+    work_db: Path,
+    target: Path,
+    history: Path,
+    meta: dict,
+    built: set[str],
+    earlier: Path | None = None,
 ) -> list[str]:
     """Write the serving database and Parquet files of one release into `target`: the
-    tables of the served schemas that this run's build created (`built`), nothing older."""
+    tables of the served schemas that this run's build created (`built`), nothing older.
+
+    With an earlier release (the current one), its database file is the starting point:
+    every table in it is dropped and written again from the work database, except a
+    BY_DATE table, whose dates that are unchanged stay and whose other dates are replaced,
+    and whose unchanged Parquet files are hard-linked. The result is the same tables as a
+    release written from nothing."""
     db_path = target / SERVING_FILE
     tables: list[str] = []
+    reused: dict[tuple[str, str], tuple[set, set]] = {}
+    # A write-ahead log beside the earlier file means something wrote to a published file
+    # (readers are read-only): then it is not the starting point.
+    wal = earlier / f"{SERVING_FILE}.wal" if earlier is not None else None
+    if earlier is not None and (earlier / SERVING_FILE).is_file() and not wal.exists():
+        shutil.copyfile(earlier / SERVING_FILE, db_path)
+    else:
+        earlier = None
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_quote(work_db)}' as work (read_only)")
         con.execute(f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')")
+        if earlier is not None:
+            for (schema, name), by in BY_DATE.items():
+                if name in built and (plan := _dates_to_keep(con, schema, name, by)):
+                    reused[(schema, name)] = plan
+            objects = con.execute(
+                "select schema_name, table_name, 'table' from duckdb_tables() "
+                "where database_name = 'serve' union all "
+                "select schema_name, view_name, 'view' from duckdb_views() "
+                "where database_name = 'serve' and not internal"
+            ).fetchall()
+            for schema, name, kind in objects:
+                if (schema, name) not in reused:
+                    con.execute(f'drop {kind} serve."{schema}"."{name}"')
+            for (schema, name), (same, _) in reused.items():
+                con.execute(
+                    f'delete from serve.{schema}.{name} where "{BY_DATE[(schema, name)]}" '
+                    "not in (select unnest(?::date[]))",
+                    [sorted(same)],
+                )
+            con.execute("checkpoint serve")  # the dropped tables' blocks are free again
         for schema in SERVED_SCHEMAS:
             names = [
                 row[0]
@@ -105,21 +245,49 @@ def _write_release(
             ]
             if not names:
                 raise RuntimeError(f"this build created no tables in schema {schema} of {work_db}")
-            con.execute(f"create schema serve.{schema}")
+            con.execute(f"create schema if not exists serve.{schema}")
             (target / "parquet" / schema).mkdir(parents=True)
             for name in names:
-                con.execute(
-                    f"create table serve.{schema}.{name} as select * from work.{schema}.{name}"
-                )
+                by = BY_DATE.get((schema, name))
+                if (schema, name) in reused:
+                    same, write = reused[(schema, name)]
+                    con.execute(
+                        f"insert into serve.{schema}.{name} select * from work.{schema}.{name} "
+                        f'where "{by}" in (select unnest(?::date[]))',
+                        [sorted(write)],
+                    )
+                else:
+                    same = set()
+                    con.execute(
+                        f"create table serve.{schema}.{name} as select * from work.{schema}.{name}"
+                    )
                 _copy_comments(con, schema, name)
-                parquet = target / "parquet" / schema / f"{name}.parquet"
-                con.execute(
-                    f"copy serve.{schema}.{name} to '{_quote(parquet)}' "
-                    "(format parquet, compression zstd)"
-                )
-                _fsync(parquet)
+                if by is not None:
+                    days = {
+                        row[0]
+                        for row in con.execute(
+                            f'select distinct "{by}" from serve.{schema}.{name}'
+                        ).fetchall()
+                    }
+                    _write_by_date(
+                        con,
+                        schema,
+                        name,
+                        by,
+                        target / "parquet" / schema / name,
+                        days,
+                        earlier / "parquet" / schema / name if earlier else None,
+                        same,
+                    )
+                else:
+                    parquet = target / "parquet" / schema / f"{name}.parquet"
+                    con.execute(
+                        f"copy serve.{schema}.{name} to '{_quote(parquet)}' "
+                        "(format parquet, compression zstd)"
+                    )
+                    _fsync(parquet)
                 tables.append(f"{schema}.{name}")
-        con.execute("create schema serve.ops")
+        con.execute("create schema if not exists serve.ops")
         con.execute(
             "create view serve.ops.run_history as "
             f"select * from read_parquet('{_quote(history.resolve())}')"
@@ -230,7 +398,9 @@ def publish(
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     meta = {**meta, "release_id": release_id, "published_at": published_at}
     try:
-        tables = _write_release(work_db, staging, history_path(serve_dir), meta, built)
+        tables = _write_release(
+            work_db, staging, history_path(serve_dir), meta, built, current_release(serve_dir)
+        )
         final = releases / release_id
         os.rename(staging, final)
         _fsync_dir(releases)
