@@ -5,6 +5,7 @@
     crm-value generate --out DIR [--format csv|parquet] [--customers N] [--orders N]
     crm-value bench-build [--customers N] [--orders N]
     crm-value bench-value-model [--customers N] [--orders N]
+    crm-value bench-history [--customers N] [--dates 3,30]
 
 Each sub-command is a module with its own `main(argv)`; this only dispatches.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from crm_value import backfill, bench_build, bench_value_model, generate, refresh
+from crm_value import backfill, bench_build, bench_history, bench_value_model, generate, refresh
 
 COMMANDS = {
     "refresh": refresh.main,
@@ -21,6 +22,7 @@ COMMANDS = {
     "generate": generate.main,
     "bench-build": bench_build.main,
     "bench-value-model": bench_value_model.main,
+    "bench-history": bench_history.main,
 }
 
 

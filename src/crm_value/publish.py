@@ -146,7 +146,7 @@ def _write_by_date(
     """The table's Parquet as one file per date, `<folder>/<by>=<date>/data_0.parquet`
     (Hive layout, the date also a column): a date the earlier release holds unchanged is
     hard-linked from its file (no copy, and pruning either release leaves the other's
-    link), the others written. Returns the dates written."""
+    link), the others written. Returns how many dates it wrote."""
     folder.mkdir(parents=True)
     fresh = set(days)
     for day in sorted(same):
@@ -180,6 +180,7 @@ def _write_by_date(
     for part in folder.iterdir():
         _fsync(part / "data_0.parquet")
         _fsync_dir(part)
+    _fsync_dir(folder)
     return len(fresh)
 
 
