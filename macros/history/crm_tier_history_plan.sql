@@ -45,17 +45,19 @@
 {% endmacro %}
 
 {#-
-    Before the history mart is written incrementally: the rows of dates neither stored nor
-    this build's own are deleted (a store set aside, a file removed by hand), so the table
-    is what a full build would give.
+    Before the history mart is written incrementally: the rows of dates that have no rows
+    in the store and are not this build's own are deleted (a store set aside, a file
+    removed by hand, a stored file with no rows), so the table is what a full build would
+    give.
 -#}
 {% macro crm_forget_unstored_history_dates() %}
     {%- if execute and is_incremental() -%}
-        {%- set stored = crm_tier_history_files() | map(attribute='as_of_date') | list -%}
         delete from {{ this }}
         where as_of_date <> (select as_of_date from {{ ref('int_analysis_date_resolved') }})
-        {%- if stored %}
-            and cast(as_of_date as varchar) not in ({{ crm_sql_text_list(stored) }})
-        {%- endif %}
+            and as_of_date not in (
+                select stored.as_of_date
+                from ({{ crm_tier_history_store() }}) as stored
+                where stored.as_of_date is not null
+            )
     {%- endif -%}
 {% endmacro %}

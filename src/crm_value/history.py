@@ -17,6 +17,7 @@ current release, which holds the whole history (`recover`).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -95,9 +96,17 @@ def write_from_release(serve_dir: Path, release: Path, days: Iterable[dt.date]) 
             served = by_date_file(release, schema, name, day)
             try:
                 if served.is_file():
+                    tmp.unlink(missing_ok=True)  # never write through a leftover link
                     try:
                         os.link(served, tmp)
-                    except OSError:  # another file system, or no hard links
+                    except OSError as error:  # another file system, or no hard links
+                        if error.errno not in (
+                            errno.EXDEV,
+                            errno.EPERM,
+                            errno.EMLINK,
+                            errno.ENOTSUP,
+                        ):
+                            raise
                         shutil.copyfile(served, tmp)
                 else:
                     con.execute(

@@ -8,8 +8,8 @@ Layout of the serving folder::
       releases/<release_id>/
         crm_value.duckdb                   schemas marts, audit, ops (BI reads this file)
         parquet/<schema>/<table>.parquet   the same tables for tools that read Parquet
-        parquet/marts/fct_customer_tier_history/as_of_date=<date>/data_0.parquet
-                                           a BY_DATE table: one file per date (Hive)
+        parquet/marts/fct_customer_tier_history/<date>.parquet
+                                           a BY_DATE table: one file per date
       run_history.parquet                  every refresh (read by the view ops.run_history)
 
 A release is written completely under a temporary name and renamed into place before the
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -84,15 +85,27 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> No
         con.execute(f'comment on column serve.{schema}.{name}."{column}" is {_sql_text(comment)}')
 
 
+def _clear_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Drop a kept table's comments, so only this build's descriptions are carried."""
+    con.execute(f"comment on table serve.{schema}.{name} is null")
+    for (column,) in con.execute(
+        "select column_name from duckdb_columns() where database_name = 'serve' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [schema, name],
+    ).fetchall():
+        con.execute(f'comment on column serve.{schema}.{name}."{column}" is null')
+
+
 def _fsync(path: Path) -> None:
     with open(path, "rb") as f:
         os.fsync(f.fileno())
 
 
 def by_date_file(release: Path, schema: str, name: str, day: dt.date) -> Path:
-    """Where a release serves one date of a BY_DATE table as Parquet (Hive layout)."""
-    by = BY_DATE[(schema, name)]
-    return release / "parquet" / schema / name / f"{by}={day.isoformat()}" / "data_0.parquet"
+    """Where a release serves one date of a BY_DATE table as Parquet: a plain file per date
+    (not a Hive `key=value` folder: the date is a column of the file, and pandas and
+    pyarrow refuse a partition key that is also a column)."""
+    return release / "parquet" / schema / name / f"{day.isoformat()}.parquet"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list:
@@ -143,22 +156,22 @@ def _write_by_date(
     earlier: Path | None,
     same: set,
 ) -> int:
-    """The table's Parquet as one file per date, `<folder>/<by>=<date>/data_0.parquet`
-    (Hive layout, the date also a column): a date the earlier release holds unchanged is
+    """The table's Parquet as one file per date, `<folder>/<date>.parquet` (the date
+    also a column): a date the earlier release holds unchanged is
     hard-linked from its file (no copy, and pruning either release leaves the other's
     link), the others written. Returns how many dates it wrote."""
     folder.mkdir(parents=True)
     fresh = set(days)
     for day in sorted(same):
-        part = f"{by}={day.isoformat()}"
-        source = earlier / part / "data_0.parquet" if earlier else None
+        source = earlier / f"{day.isoformat()}.parquet" if earlier else None
         if source is None or not source.is_file():
             continue
-        (folder / part).mkdir()
         try:
-            os.link(source, folder / part / "data_0.parquet")
-        except OSError:  # another file system, or no hard links: a copy does
-            shutil.copyfile(source, folder / part / "data_0.parquet")
+            os.link(source, folder / source.name)
+        except OSError as error:  # another file system, or no hard links: a copy does
+            if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copyfile(source, folder / source.name)
         fresh.discard(day)
     if fresh:
         staging = folder.with_name(f".{folder.name}.tmp")
@@ -170,16 +183,13 @@ def _write_by_date(
             [sorted(fresh)],
         )
         for day in sorted(fresh):
-            part = f"{by}={day.isoformat()}"
-            files = sorted((staging / part).glob("*.parquet"))
+            files = sorted((staging / f"{by}={day.isoformat()}").glob("*.parquet"))
             if len(files) != 1:
-                raise RuntimeError(f"{staging / part}: {len(files)} Parquet files, not one")
-            (folder / part).mkdir()
-            os.replace(files[0], folder / part / "data_0.parquet")
+                raise RuntimeError(f"{staging}: {len(files)} Parquet files for {day}, not one")
+            os.replace(files[0], folder / f"{day.isoformat()}.parquet")
         shutil.rmtree(staging)
-    for part in folder.iterdir():
-        _fsync(part / "data_0.parquet")
-        _fsync_dir(part)
+    for file in folder.iterdir():
+        _fsync(file)
     _fsync_dir(folder)
     return len(fresh)
 
@@ -252,6 +262,7 @@ def _write_release(
                 by = BY_DATE.get((schema, name))
                 if (schema, name) in reused:
                     same, write = reused[(schema, name)]
+                    _clear_comments(con, schema, name)
                     con.execute(
                         f"insert into serve.{schema}.{name} select * from work.{schema}.{name} "
                         f'where "{by}" in (select unnest(?::date[]))',

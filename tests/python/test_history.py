@@ -557,6 +557,17 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
         and expected[(c, "abc")]["previous_tier"] == tier
         for c, tier in edited.items()
     ), "the edit changed no answer: the test could not catch a stale fold"
+    # A stored file left with no rows: the mart drops that date, as a full build would.
+    emptied = serve / "history" / "2025-04-01.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * from read_parquet('{emptied}') where false) "
+            f"to '{emptied}.new' (format parquet)"
+        )
+    os.replace(f"{emptied}.new", emptied)
+    run = run_refresh(raw, serve, {"as_of_date": "2025-06-01"})
+    assert run.returncode == 0, run.output[-3000:]
+    assert april not in history_mart_by_date(serve, work)
 
 
 # --- Planning dates and the command line ------------------------------------------------

@@ -71,7 +71,7 @@ def _tables(release: Path) -> dict[str, list]:
 
 def _parts(release: Path) -> dict[str, Path]:
     folder = release / "parquet" / "marts" / MART
-    return {p.name: p / "data_0.parquet" for p in sorted(folder.iterdir())}
+    return {p.stem: p for p in sorted(folder.iterdir())}
 
 
 def _inode(path: Path) -> int:
@@ -101,21 +101,35 @@ def test_a_release_from_the_current_one_writes_only_the_dates_that_differ(tmp_pa
     }
 
     parts = _parts(second)
-    assert list(parts) == [f"as_of_date={d}" for d in later]
-    unchanged = f"as_of_date={DAY}"
+    assert list(parts) == [str(d) for d in later]
+    unchanged = str(DAY)
     linked = _inode(parts[unchanged]) == first_parts[unchanged][0]
     assert linked is not backfilled, "an unchanged date is linked, a changed one written"
     for name, path in parts.items():
-        day = dt.date.fromisoformat(name.split("=")[1])
+        day = dt.date.fromisoformat(name)
         rows = pq.read_table(path).to_pylist()
         assert {r["as_of_date"] for r in rows} == {day}
         assert sorted((r["customer_id"], r["tier"]) for r in rows) == sorted(
             (r[1], r[2]) for r in _tables(second)[f"marts.{MART}"] if r[0] == day
         )
 
+    # pyarrow (and pandas) read the folder as one table, the date a column of the files.
+    folder = pq.read_table(second / "parquet" / "marts" / MART)
+    assert folder.num_rows == len(_tables(second)[f"marts.{MART}"])
+
     # The earlier release is as it was (readers of it see no change).
     assert (first / SERVING_FILE).read_bytes() == first_bytes
     assert {n: (_inode(p), p.read_bytes()) for n, p in _parts(first).items()} == first_parts
+
+
+def test_a_kept_table_carries_only_this_builds_descriptions(tmp_path):
+    serve = tmp_path / "serve"
+    _publish(_work(tmp_path / "work.duckdb", [DAY]), serve, "20250601T000000Z-a")
+    work = _work(tmp_path / "work.duckdb", [DAY, DAY + dt.timedelta(days=1)])
+    with duckdb.connect(str(work)) as con:
+        con.execute(f"comment on table marts.{MART} is null")
+    second = _publish(work, serve, "20250602T000000Z-b")
+    assert _tables(second)["_comment"] == [(None,)]
 
 
 def test_other_columns_write_the_table_whole(tmp_path):
@@ -126,7 +140,7 @@ def test_other_columns_write_the_table_whole(tmp_path):
         con.execute(f"alter table marts.{MART} add column segment varchar default 's'")
     second = _publish(work, serve, "20250602T000000Z-b")
     assert _tables(second) == _tables(_publish(work, tmp_path / "scratch", "20250602T000000Z-c"))
-    only = f"as_of_date={DAY}"
+    only = str(DAY)
     assert _inode(_parts(second)[only]) != _inode(_parts(first)[only])
     assert "segment" in pq.read_table(_parts(second)[only]).column_names
 
@@ -139,6 +153,6 @@ def test_an_earlier_file_something_wrote_to_is_not_the_starting_point(tmp_path):
     (first / f"{SERVING_FILE}.wal").write_bytes(b"")
     work = _work(tmp_path / "work.duckdb", [DAY])
     second = _publish(work, serve, "20250602T000000Z-b")
-    only = f"as_of_date={DAY}"
+    only = str(DAY)
     assert _inode(_parts(second)[only]) != _inode(_parts(first)[only])
     assert _tables(second) == _tables(_publish(work, tmp_path / "scratch", "20250602T000000Z-c"))
