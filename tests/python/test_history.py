@@ -570,6 +570,44 @@ def test_daily_refreshes_fold_the_tier_runs_and_a_changed_store_recomputes_them(
     assert april not in history_mart_by_date(serve, work)
 
 
+def test_a_history_table_left_with_other_columns_is_written_whole(small):
+    """A code upgrade that changes the history mart's columns: the table the earlier code
+    left (here one column gone, one extra and one of another type) is dropped before the
+    build, which writes every date again from the store, instead of dbt's incremental
+    refusing the changed columns and every refresh failing until someone rebuilds by
+    hand."""
+    raw, serve = small
+    work = serve.parent / "work.duckdb"
+    run = run_refresh(raw, serve, {"as_of_date": "2025-04-01"})
+    assert run.returncode == 0, run.output[-3000:]
+    mart = "marts.fct_customer_tier_history"
+    with duckdb.connect(str(work)) as con:
+        declared = con.execute(f"describe {mart}").fetchall()
+        con.execute(f"alter table {mart} drop column churn_risk")
+        con.execute(f"alter table {mart} add column retired_score integer")
+        con.execute(f"alter table {mart} alter column p_alive type float")
+    run = run_refresh(raw, serve, {"as_of_date": "2025-05-01"})
+    assert run.returncode == 0, run.output[-3000:]
+    log = (serve / ".work" / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    said = [line for line in log.splitlines() if "this build writes it whole" in line]
+    assert said and all(
+        part in said[-1]
+        for part in ("new churn_risk VARCHAR", "gone retired_score", "p_alive FLOAT -> DOUBLE")
+    ), said
+    with duckdb.connect(str(work), read_only=True) as con:
+        assert con.execute(f"describe {mart}").fetchall() == declared
+    # every stored date holds its file's rows again, and this build's date is there
+    assert set(history_mart_by_date(serve, work)) == {
+        dt.date(2024, 12, 1),
+        *(dt.date(2025, m, 1) for m in (3, 4, 5)),
+    }
+    # an unchanged table is kept: the next build drops nothing
+    run = run_refresh(raw, serve, {"as_of_date": "2025-06-01"})
+    assert run.returncode == 0, run.output[-3000:]
+    log = (serve / ".work" / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    assert log.count("this build writes it whole") == len(said)
+
+
 # --- Planning dates and the command line ------------------------------------------------
 
 
