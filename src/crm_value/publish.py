@@ -25,6 +25,7 @@ import datetime as dt
 import errno
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -151,27 +152,29 @@ def _write_by_date(
     schema: str,
     name: str,
     by: str,
-    folder: Path,
+    release: Path,
     days: set,
     earlier: Path | None,
     same: set,
-) -> int:
-    """The table's Parquet as one file per date, `<folder>/<date>.parquet` (the date
-    also a column): a date the earlier release holds unchanged is
-    hard-linked from its file (no copy, and pruning either release leaves the other's
-    link), the others written. Returns how many dates it wrote."""
+) -> tuple[int, int]:
+    """The table's Parquet in `release` as one file per date (by_date_file): a date the
+    earlier release holds unchanged is hard-linked from that release's file (no copy, and
+    pruning either release leaves the other's link), the others written. Returns how many
+    dates were linked and how many written."""
+    folder = by_date_file(release, schema, name, dt.date.min).parent
     folder.mkdir(parents=True)
     fresh = set(days)
     for day in sorted(same):
-        source = earlier / f"{day.isoformat()}.parquet" if earlier else None
+        source = by_date_file(earlier, schema, name, day) if earlier else None
         if source is None or not source.is_file():
             continue
+        target = by_date_file(release, schema, name, day)
         try:
-            os.link(source, folder / source.name)
+            os.link(source, target)
         except OSError as error:  # another file system, or no hard links: a copy does
             if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
-            shutil.copyfile(source, folder / source.name)
+            shutil.copyfile(source, target)
         fresh.discard(day)
     if fresh:
         staging = folder.with_name(f".{folder.name}.tmp")
@@ -186,12 +189,59 @@ def _write_by_date(
             files = sorted((staging / f"{by}={day.isoformat()}").glob("*.parquet"))
             if len(files) != 1:
                 raise RuntimeError(f"{staging}: {len(files)} Parquet files for {day}, not one")
-            os.replace(files[0], folder / f"{day.isoformat()}.parquet")
+            os.replace(files[0], by_date_file(release, schema, name, day))
         shutil.rmtree(staging)
     for file in folder.iterdir():
         _fsync(file)
     _fsync_dir(folder)
-    return len(fresh)
+    return len(days) - len(fresh), len(fresh)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _unusable_start(earlier: Path) -> str | None:
+    """Why the current release's database file cannot be the next one's starting point,
+    or None. A write-ahead log beside it means something wrote to a published file
+    (readers open it read-only): what it holds is not what was published."""
+    if not (earlier / SERVING_FILE).is_file():
+        return "there is none"
+    if (earlier / f"{SERVING_FILE}.wal").exists():
+        return "a write-ahead log beside it: something wrote to the published file"
+    return None
+
+
+def _start_from(
+    con: duckdb.DuckDBPyConnection, earlier: Path, db_path: Path, built: set[str]
+) -> dict[tuple[str, str], tuple[set, set]]:
+    """Copy the earlier release's database file to `db_path`, attach it as serve and
+    empty it of everything but the BY_DATE tables' unchanged dates. Returns, per kept
+    table, (its unchanged dates, the dates to write). Raises what DuckDB raises on a file
+    it cannot read (damaged, or a storage format this DuckDB does not know)."""
+    shutil.copyfile(earlier / SERVING_FILE, db_path)
+    con.execute(f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')")
+    reused = {}
+    for (schema, name), by in BY_DATE.items():
+        if name in built and (plan := _dates_to_keep(con, schema, name, by)):
+            reused[(schema, name)] = plan
+    objects = con.execute(
+        "select schema_name, table_name, 'table' from duckdb_tables() "
+        "where database_name = 'serve' union all "
+        "select schema_name, view_name, 'view' from duckdb_views() "
+        "where database_name = 'serve' and not internal"
+    ).fetchall()
+    for schema, name, kind in objects:
+        if (schema, name) not in reused:
+            con.execute(f'drop {kind} serve."{schema}"."{name}"')
+    for (schema, name), (same, _) in reused.items():
+        con.execute(
+            f'delete from serve.{schema}.{name} where "{BY_DATE[(schema, name)]}" '
+            "not in (select unnest(?::date[]))",
+            [sorted(same)],
+        )
+    con.execute("checkpoint serve")  # the dropped tables' blocks are free again
+    return reused
 
 
 def _write_release(
@@ -201,6 +251,7 @@ def _write_release(
     meta: dict,
     built: set[str],
     earlier: Path | None = None,
+    say: Callable[[str], None] = print,
 ) -> list[str]:
     """Write the serving database and Parquet files of one release into `target`: the
     tables of the served schemas that this run's build created (`built`), nothing older.
@@ -209,41 +260,37 @@ def _write_release(
     every table in it is dropped and written again from the work database, except a
     BY_DATE table, whose dates that are unchanged stay and whose other dates are replaced,
     and whose unchanged Parquet files are hard-linked. The result is the same tables as a
-    release written from nothing."""
+    release written from nothing. An earlier file that cannot be the starting point
+    (written to after it was published, damaged, unreadable) is said (`say`) and the
+    release is written from nothing."""
     db_path = target / SERVING_FILE
     tables: list[str] = []
     reused: dict[tuple[str, str], tuple[set, set]] = {}
-    # A write-ahead log beside the earlier file means something wrote to a published file
-    # (readers are read-only): then it is not the starting point.
-    wal = earlier / f"{SERVING_FILE}.wal" if earlier is not None else None
-    if earlier is not None and (earlier / SERVING_FILE).is_file() and not wal.exists():
-        shutil.copyfile(earlier / SERVING_FILE, db_path)
-    else:
-        earlier = None
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_quote(work_db)}' as work (read_only)")
-        con.execute(f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')")
         if earlier is not None:
-            for (schema, name), by in BY_DATE.items():
-                if name in built and (plan := _dates_to_keep(con, schema, name, by)):
-                    reused[(schema, name)] = plan
-            objects = con.execute(
-                "select schema_name, table_name, 'table' from duckdb_tables() "
-                "where database_name = 'serve' union all "
-                "select schema_name, view_name, 'view' from duckdb_views() "
-                "where database_name = 'serve' and not internal"
-            ).fetchall()
-            for schema, name, kind in objects:
-                if (schema, name) not in reused:
-                    con.execute(f'drop {kind} serve."{schema}"."{name}"')
-            for (schema, name), (same, _) in reused.items():
-                con.execute(
-                    f'delete from serve.{schema}.{name} where "{BY_DATE[(schema, name)]}" '
-                    "not in (select unnest(?::date[]))",
-                    [sorted(same)],
+            why_not = _unusable_start(earlier)
+            if why_not is None:
+                try:
+                    reused = _start_from(con, earlier, db_path, built)
+                except (duckdb.Error, OSError) as exc:
+                    problem = _first_line(exc).replace(str(db_path), str(earlier / SERVING_FILE))
+                    why_not = f"it cannot be read: {problem}"
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("detach serve")
+                    for leftover in (db_path, db_path.with_name(f"{SERVING_FILE}.wal")):
+                        leftover.unlink(missing_ok=True)
+            if why_not is not None:
+                say(
+                    f"the current release's {SERVING_FILE} is not the starting point ({why_not}): "
+                    "this release is written from nothing"
                 )
-            con.execute("checkpoint serve")  # the dropped tables' blocks are free again
+                earlier, reused = None, {}
+        if earlier is None:
+            con.execute(
+                f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')"
+            )
         for schema in SERVED_SCHEMAS:
             names = [
                 row[0]
@@ -281,15 +328,12 @@ def _write_release(
                             f'select distinct "{by}" from serve.{schema}.{name}'
                         ).fetchall()
                     }
-                    _write_by_date(
-                        con,
-                        schema,
-                        name,
-                        by,
-                        target / "parquet" / schema / name,
-                        days,
-                        earlier / "parquet" / schema / name if earlier else None,
-                        same,
+                    linked, written = _write_by_date(
+                        con, schema, name, by, target, days, earlier, same
+                    )
+                    say(
+                        f"{schema}.{name}: {linked:,} of {len(days):,} dates unchanged since "
+                        f"the current release (linked), {written:,} written"
                     )
                 else:
                     parquet = target / "parquet" / schema / f"{name}.parquet"
@@ -397,6 +441,7 @@ def publish(
     release_id: str,
     meta: dict,
     built: set[str],
+    say: Callable[[str], None] = print,
 ) -> tuple[Path, list[str]]:
     """Publish the tables this build created (`built`, by name) in the work database's
     served schemas as release `release_id`, then switch `current` to it. Returns the new
@@ -411,7 +456,13 @@ def publish(
     meta = {**meta, "release_id": release_id, "published_at": published_at}
     try:
         tables = _write_release(
-            work_db, staging, history_path(serve_dir), meta, built, current_release(serve_dir)
+            work_db,
+            staging,
+            history_path(serve_dir),
+            meta,
+            built,
+            current_release(serve_dir),
+            say,
         )
         final = releases / release_id
         os.rename(staging, final)

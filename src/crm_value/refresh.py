@@ -855,7 +855,7 @@ class _Run:
         meta = {key: row[key] for key in ("run_id", "as_of_date", "raw_input", "dbt_vars")}
         try:
             release, tables = publish(
-                self.warehouse, self.serve_dir, self.run_name, meta, _built_models(results)
+                self.warehouse, self.serve_dir, self.run_name, meta, _built_models(results), _say
             )
         except (OSError, duckdb.Error, RuntimeError) as exc:
             raise StageFailed(

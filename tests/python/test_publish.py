@@ -36,6 +36,7 @@ def _work(path: Path, days: list[dt.date], change: dict | None = None) -> Path:
         )
         con.executemany(f"insert into marts.{MART} values (?, ?, ?, ?)", rows)
         con.execute(f"comment on table marts.{MART} is 'every tier at every snapshot'")
+        con.execute(f"comment on column marts.{MART}.tier is 'the tier then'")
         con.execute(
             "create table marts.dim_customers as select 'C' || i as customer_id, "
             f"date '{days[-1]}' as as_of_date from range(3) t(i)"
@@ -44,13 +45,13 @@ def _work(path: Path, days: list[dt.date], change: dict | None = None) -> Path:
     return path
 
 
-def _publish(work: Path, serve: Path, release: str) -> Path:
+def _publish(work: Path, serve: Path, release: str, say=print) -> Path:
     (serve / "run_history.parquet").parent.mkdir(parents=True, exist_ok=True)
     if not (serve / "run_history.parquet").exists():
         duckdb.execute(f"copy (select 1 as run) to '{serve / 'run_history.parquet'}'")
     meta = {"run_id": release, "as_of_date": DAY, "raw_input": "-", "dbt_vars": "{}"}
     built = {MART, "dim_customers", "rejected_orders"}
-    final, _ = publish(work, serve, release, meta, built)
+    final, _ = publish(work, serve, release, meta, built, say)
     return final
 
 
@@ -61,7 +62,9 @@ def _tables(release: Path) -> dict[str, list]:
             "where schema_name <> 'ops' order by 1"
         ).fetchall()
         comment = con.execute(
-            f"select comment from duckdb_tables() where table_name = '{MART}'"
+            f"select comment from duckdb_tables() where table_name = '{MART}' union all "
+            f"select comment from duckdb_columns() where table_name = '{MART}' "
+            "and column_name = 'tier'"
         ).fetchall()
         return {
             "_comment": comment,
@@ -128,8 +131,9 @@ def test_a_kept_table_carries_only_this_builds_descriptions(tmp_path):
     work = _work(tmp_path / "work.duckdb", [DAY, DAY + dt.timedelta(days=1)])
     with duckdb.connect(str(work)) as con:
         con.execute(f"comment on table marts.{MART} is null")
+        con.execute(f"comment on column marts.{MART}.tier is null")
     second = _publish(work, serve, "20250602T000000Z-b")
-    assert _tables(second)["_comment"] == [(None,)]
+    assert _tables(second)["_comment"] == [(None,), (None,)]
 
 
 def test_other_columns_write_the_table_whole(tmp_path):
@@ -156,3 +160,27 @@ def test_an_earlier_file_something_wrote_to_is_not_the_starting_point(tmp_path):
     only = str(DAY)
     assert _inode(_parts(second)[only]) != _inode(_parts(first)[only])
     assert _tables(second) == _tables(_publish(work, tmp_path / "scratch", "20250602T000000Z-c"))
+
+
+@pytest.mark.parametrize("damage", ["not a database", "truncated", "a block overwritten"])
+def test_a_current_file_that_cannot_be_read_is_not_the_starting_point(tmp_path, damage):
+    """The current release's file is damaged (by hand, a disk, a restore): the publish says
+    so and writes the release from nothing, instead of failing every refresh."""
+    serve = tmp_path / "serve"
+    first = _publish(_work(tmp_path / "work.duckdb", [DAY]), serve, "20250601T000000Z-a")
+    damaged = first / SERVING_FILE
+    size = damaged.stat().st_size
+    with open(damaged, "r+b") as f:
+        if damage == "not a database":
+            f.write(b"not a database" * 1000)
+        elif damage == "truncated":
+            f.truncate(size // 2)
+        else:  # every block after the headers
+            f.seek(3 * 4096)
+            f.write(os.urandom(size - 3 * 4096))
+    work = _work(tmp_path / "work.duckdb", [DAY, DAY + dt.timedelta(days=1)])
+    said: list[str] = []
+    second = _publish(work, serve, "20250602T000000Z-b", said.append)
+    assert any("is not the starting point" in line for line in said), said
+    assert _tables(second) == _tables(_publish(work, tmp_path / "scratch", "20250602T000000Z-c"))
+    assert not (second / f"{SERVING_FILE}.wal").exists()
