@@ -17,10 +17,8 @@ current release, which holds the whole history (`recover`).
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from crm_value.publish import (
     _quote,
     by_date_file,
     current_release,
+    link_or_copy,
 )
 
 STORE = "history"
@@ -97,17 +96,7 @@ def write_from_release(serve_dir: Path, release: Path, days: Iterable[dt.date]) 
             try:
                 if served.is_file():
                     tmp.unlink(missing_ok=True)  # never write through a leftover link
-                    try:
-                        os.link(served, tmp)
-                    except OSError as error:  # another file system, or no hard links
-                        if error.errno not in (
-                            errno.EXDEV,
-                            errno.EPERM,
-                            errno.EMLINK,
-                            errno.ENOTSUP,
-                        ):
-                            raise
-                        shutil.copyfile(served, tmp)
+                    link_or_copy(served, tmp)
                 else:
                     con.execute(
                         f"copy (select * from {HISTORY_MART} where as_of_date = ?) to "

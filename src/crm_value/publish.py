@@ -109,6 +109,19 @@ def by_date_file(release: Path, schema: str, name: str, day: dt.date) -> Path:
     return release / "parquet" / schema / name / f"{day.isoformat()}.parquet"
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link `source` as `target` (no copy; removing either name leaves the other),
+    or copy it where links are impossible (another file system, no hard links, too many
+    links). The file is then shared: whoever changes a published or stored Parquet file
+    must write a new file and rename it over the old name, never write into it."""
+    try:
+        os.link(source, target)
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copyfile(source, target)
+
+
 def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list:
     return con.execute(
         "select column_name, data_type from duckdb_columns() "
@@ -168,13 +181,7 @@ def _write_by_date(
         source = by_date_file(earlier, schema, name, day) if earlier else None
         if source is None or not source.is_file():
             continue
-        target = by_date_file(release, schema, name, day)
-        try:
-            os.link(source, target)
-        except OSError as error:  # another file system, or no hard links: a copy does
-            if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-                raise
-            shutil.copyfile(source, target)
+        link_or_copy(source, by_date_file(release, schema, name, day))
         fresh.discard(day)
     if fresh:
         staging = folder.with_name(f".{folder.name}.tmp")
