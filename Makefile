@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -22,6 +22,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	@grep -q DBT_PROFILES_DIR $(BIN)/activate || { \
 	  echo 'export DBT_PROFILES_DIR="$$VIRTUAL_ENV/../profiles"'; \
 	  echo 'export DBT_SEND_ANONYMOUS_USAGE_STATS=false'; } >> $(BIN)/activate
+	touch $@
+
+## setup-spark: add the Spark target's packages (requirements-spark.txt) to .venv;
+## Spark itself runs on the machine's Java (17)
+setup-spark: $(VENV)/.spark-installed
+
+$(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
+	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
 	touch $@
 
 ## build: set up, then fill the demo warehouse's tier history for the 12 months before
@@ -53,7 +61,7 @@ ruff: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-pytest: setup
+pytest: setup setup-spark
 	$(BIN)/pytest -n 2 --dist worksteal
 
 ## dbt-build: the dbt build alone, into the work database (no expectations, no publish)
@@ -65,4 +73,4 @@ demo-data: setup
 	$(BIN)/python -m crm_value.generate --out seeds/crm_demo --format csv
 
 clean:
-	rm -rf target logs dbt_packages crm_value.duckdb crm_value.duckdb.wal serving
+	rm -rf target logs dbt_packages crm_value.duckdb crm_value.duckdb.wal serving spark

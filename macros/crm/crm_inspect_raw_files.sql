@@ -40,3 +40,9 @@
     {%- set verdict = run_query(sql).columns[0].values()[0] -%}
     {{ return(fromjson(verdict)) }}
 {% endmacro %}
+
+{% macro default__crm_inspect_raw_files() %}
+    {{ exceptions.raise_compiler_error(
+        "Raw files (CRM_RAW_DIR) are read on DuckDB only so far (adapter " ~ adapter.type()
+        ~ "): build the bundled demo seeds on this target, or run on DuckDB") }}
+{% endmacro %}

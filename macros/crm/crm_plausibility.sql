@@ -7,6 +7,13 @@
     {{- return("regexp_matches(" ~ expression ~ ", '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]')") -}}
 {% endmacro %}
 
+{#- Spark: Java's regular expressions take the same class; a Spark string literal reads
+    backslash escapes, so each backslash is doubled. -#}
+{% macro spark__crm_has_control_character(expression) %}
+    {%- set pattern = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]' -%}
+    {{- return("(" ~ expression ~ " rlike '" ~ (pattern | replace('\\', '\\\\')) ~ "')") -}}
+{% endmacro %}
+
 {#- The earliest date a raw date or timestamp may hold (var min_plausible_date), as a SQL date literal. -#}
 {% macro crm_min_plausible_date() %}
     {{- return("cast('" ~ var('min_plausible_date') ~ "' as date)") -}}

@@ -46,8 +46,13 @@
     ) as snapshots
 {% endmacro %}
 
+{#- Another engine: without a store the history is empty, as on DuckDB; a store is refused. -#}
 {% macro default__crm_tier_history_store() %}
-    {{ exceptions.raise_compiler_error(
-        "The tier-history store is read on DuckDB only so far (adapter "
-        ~ adapter.type() ~ ")") }}
+    {%- do crm_require_no_history_store() -%}
+    select
+        {% for column in crm_tier_history_columns() -%}
+            {{ column }}{{ ',' if not loop.last }}
+        {% endfor -%}
+    from ({{ crm_tier_snapshot() }}) as typed
+    where false
 {% endmacro %}

@@ -116,10 +116,18 @@
     {{ return(files | sort(attribute='as_of_date')) }}
 {% endmacro %}
 
+{#- Another engine: no store (CRM_HISTORY_DIR unset) is no files; a store is refused. -#}
 {% macro default__crm_tier_history_files() %}
-    {{ exceptions.raise_compiler_error(
-        "The tier-history store is read on DuckDB only so far (adapter "
-        ~ adapter.type() ~ ")") }}
+    {%- do crm_require_no_history_store() -%}
+    {{ return([]) }}
+{% endmacro %}
+
+{% macro crm_require_no_history_store() %}
+    {%- if execute and crm_tier_history_dir() != '' -%}
+        {{ exceptions.raise_compiler_error(
+            "The tier-history store (CRM_HISTORY_DIR) is read on DuckDB only so far (adapter "
+            ~ adapter.type() ~ "): unset CRM_HISTORY_DIR for a history of the build's own date") }}
+    {%- endif -%}
 {% endmacro %}
 
 {#- A fingerprint of stored files (their dates, sizes and times), the tier schemes and the key rules. -#}

@@ -8,5 +8,6 @@
 {% endmacro %}
 
 {% macro spark__crm_matches(expression, pattern) %}
-    ({{ expression }} rlike '^(?:{{ pattern }})$')
+    {#- a Spark string literal reads backslash escapes: each one is doubled -#}
+    ({{ expression }} rlike '^(?:{{ pattern | replace('\\', '\\\\') }})$')
 {% endmacro %}

@@ -101,10 +101,12 @@ final as (
             partition by spine.cohort_month order by spine.months_since
             rows between unbounded preceding and current row
         ) as decimal(18, 2)) as cumulative_revenue,
+        -- in double before the division: a decimal quotient's scale is the engine's
+        -- (Spark keeps 6 places, DuckDB more), a double's is not
         cast(sum(coalesce(cohort_months.revenue, 0)) over (
             partition by spine.cohort_month order by spine.months_since
             rows between unbounded preceding and current row
-        ) / spine.cohort_customers as double) as cumulative_revenue_per_customer
+        ) as double) / spine.cohort_customers as cumulative_revenue_per_customer
     from spine
     left join cohort_months
         on

@@ -121,7 +121,7 @@ slip_cases as (
 slip_reasons as (
     select
         customer_id,
-        {{ dbt.listagg("scheme || '=' || tier_code", "', '", 'order by rule_rank') }} as slipped_reasons
+        {{ crm_ordered_list("scheme || '=' || tier_code", 'rule_rank', "', '") }} as slipped_reasons
     from slips
     group by customer_id
 ),
