@@ -24,8 +24,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  echo 'export DBT_SEND_ANONYMOUS_USAGE_STATS=false'; } >> $(BIN)/activate
 	touch $@
 
-## setup-spark: add the Spark target's packages (requirements-spark.txt) to .venv;
-## Spark itself runs on the machine's Java (17)
+## setup-spark: add pyspark and the Spark target's other packages (requirements-spark.txt)
+## to .venv; Spark itself runs on the machine's Java (17). pytest runs the Spark tests
+## (tests/python/test_spark.py) only once they are installed
 setup-spark: $(VENV)/.spark-installed
 
 $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
@@ -61,7 +62,7 @@ ruff: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-pytest: setup setup-spark
+pytest: setup
 	$(BIN)/pytest -n 2 --dist worksteal
 
 ## dbt-build: the dbt build alone, into the work database (no expectations, no publish)

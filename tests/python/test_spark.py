@@ -1,6 +1,10 @@
 """The same project on Spark (issue 14): the `spark` target of profiles/profiles.yml
 (pyspark in the dbt process, `method: session`, Parquet tables).
 
+Both tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on this
+target); the test command does not install it yet, because the suite is at the edge of
+CI's 25 minutes (see the issue's note), so they are skipped without it.
+
 What stands so far:
 - the project parses on Spark, every dispatched macro resolved, and no dbt warning that
   a macro drops part of its meaning there (dbt's listagg ignores its order on Spark; the
@@ -19,6 +23,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import PROJECT_DIR, run_dbt
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -54,6 +59,7 @@ def _dbt_on_spark(args: list[str], tmp_path: Path, **env: str) -> subprocess.Com
 
 
 def test_the_project_parses_on_spark(tmp_path):
+    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
     run = _dbt_on_spark(["parse"], tmp_path)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-3000:]
@@ -68,6 +74,7 @@ BEFORE_THE_FIT = ["--exclude-resource-type", "unit_test", "--exclude", "int_clv_
 
 
 def test_the_demo_on_spark_equals_duckdb_up_to_the_clv_fit(tmp_path):
+    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
     spark_dir, duck_dir = tmp_path / "spark", tmp_path / "duckdb"
     spark_dir.mkdir()
     duck_dir.mkdir()
