@@ -113,6 +113,15 @@ def test_the_demo_on_spark_equals_duckdb_up_to_the_clv_fit(tmp_path):
                 left = con.execute(f"select count(*) from ({one} except all {other})")
                 assert left.fetchall()[0][0] == 0, f"{schema}.{name}: DuckDB and Spark differ"
             compared.append(f"{schema}.{name}")
+    # and Spark built nothing that DuckDB did not
+    built_on_spark = {
+        f"{schema.name.removesuffix('.db')}.{table.name}"
+        for schema in warehouse.iterdir()
+        if schema.name.removesuffix(".db") in ("audit", "intermediate", "marts")
+        for table in schema.iterdir()
+        if table.is_dir()
+    }
+    assert built_on_spark == set(compared)
     # the marts that do not need the fit, each compared
     assert {
         "marts.fct_customer_rfm",
