@@ -27,11 +27,25 @@
 {% macro duckdb__crm_tier_history_store() %}
     {%- set history_dir = crm_tier_history_dir() -%}
     {%- set pattern = history_dir ~ '/*.parquet' -%}
-    {%- set stored = [] -%}
+    {%- set stored = none -%}
     {%- if history_dir != '' and execute -%}
         {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
-        {%- do stored.append(found.columns[0].values()[0] > 0) -%}
+        {%- if found.columns[0].values()[0] > 0 -%}
+            {%- set stored = "select * from read_parquet('" ~ pattern ~ "', union_by_name = true)" -%}
+        {%- endif -%}
     {%- endif -%}
+    {{ crm_typed_tier_history(stored) }}
+{% endmacro %}
+
+{#- Another engine: without a store the history is empty, as on DuckDB; a store is refused. -#}
+{% macro default__crm_tier_history_store() %}
+    {%- do crm_require_no_history_store() -%}
+    {{ crm_typed_tier_history(none) }}
+{% endmacro %}
+
+{#- The history's columns, typed as the mart types them, over `stored_sql` (none: no rows);
+    a column a stored file lacks reads as null. -#}
+{% macro crm_typed_tier_history(stored_sql) %}
     select
         {% for column in crm_tier_history_columns() -%}
             {{ column }}{{ ',' if not loop.last }}
@@ -39,20 +53,9 @@
     from (
         select * from ({{ crm_tier_snapshot() }}) as typed
         where false
-        {%- if stored and stored[0] %}
+        {%- if stored_sql %}
             union all by name
-            select * from read_parquet('{{ pattern }}', union_by_name = true)
+            {{ stored_sql }}
         {%- endif %}
     ) as snapshots
-{% endmacro %}
-
-{#- Another engine: without a store the history is empty, as on DuckDB; a store is refused. -#}
-{% macro default__crm_tier_history_store() %}
-    {%- do crm_require_no_history_store() -%}
-    select
-        {% for column in crm_tier_history_columns() -%}
-            {{ column }}{{ ',' if not loop.last }}
-        {% endfor -%}
-    from ({{ crm_tier_snapshot() }}) as typed
-    where false
 {% endmacro %}
