@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark test-spark build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -32,6 +32,11 @@ setup-spark: $(VENV)/.spark-installed
 $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
 	touch $@
+
+## test-spark: set up with Spark, then the Spark tests alone: the project parses on Spark,
+## and the demo built on Spark equals DuckDB's build table by table (about 5 minutes)
+test-spark: setup-spark
+	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py
 
 ## build: set up, then fill the demo warehouse's tier history for the 12 months before
 ## the data's date (one audited build per month, only the months not stored yet), then

@@ -2,16 +2,33 @@
     How fct_customer_tier_history is kept: an incremental table whose unit of change is
     one snapshot date. A build writes its own date and the stored dates the table does not
     hold as the store has them, nothing else, so a daily build does not rewrite the whole
-    history: dbt's `delete+insert` keyed by the date. (The store is read on DuckDB only so
-    far; on Spark the same operation would be `insert_overwrite` of the date's partition.)
+    history: dbt's `delete+insert` keyed by the date.
 -#}
 {% macro crm_tier_history_config() %}
+    {{ return(adapter.dispatch('crm_tier_history_config', 'crm_value')()) }}
+{% endmacro %}
+
+{% macro default__crm_tier_history_config() %}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': 'as_of_date',
         'on_schema_change': 'fail',
         'pre_hook': "{{ crm_forget_unstored_history_dates() }}",
+    }) }}
+{% endmacro %}
+
+{#-
+    On Spark the history store is not read yet (crm_tier_history_store is empty there), so
+    the mart holds this build's date alone, as it does on DuckDB without a store: a plain
+    Parquet table. (Its incremental form would be `insert_overwrite` of the dates'
+    partitions, as Parquet tables cannot `delete`; but Spark moves partition columns to
+    the end, and the mart's columns would no longer be in the contract's order.)
+-#}
+{% macro spark__crm_tier_history_config() %}
+    {{ return({
+        'materialized': 'table',
+        'file_format': 'parquet',
     }) }}
 {% endmacro %}
 

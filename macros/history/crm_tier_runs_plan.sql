@@ -29,11 +29,13 @@
         {{ return({'fold': false, 'reason': 'not built yet', 'previous': none, 'history_fingerprint': ''}) }}
     {%- endif -%}
     {%- set as_of_date = run_query(
-        "select cast(as_of_date as varchar) from " ~ analysis_date
+        "select cast(as_of_date as " ~ dbt.type_string() ~ ") from " ~ analysis_date
     ).columns[0].values()[0] -%}
     {%- set rules = run_query(
-        "select coalesce(string_agg(scheme || '=' || tier_code || '@' || cast(rule_rank as varchar), ';'"
-        ~ " order by scheme, tier_code), '') from " ~ key_rules ~ " where rule = 'key'"
+        "select coalesce(" ~ crm_ordered_list(
+            "scheme || '=' || tier_code || '@' || cast(rule_rank as " ~ dbt.type_string() ~ ")",
+            "scheme, tier_code", "';'")
+        ~ ", '') from " ~ key_rules ~ " where rule = 'key'"
     ).columns[0].values()[0] -%}
     {%- set stored = crm_tier_history_files() -%}
     {%- set before = stored | selectattr('as_of_date', 'lt', as_of_date) | list -%}
@@ -60,8 +62,9 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set found = run_query(
-        "select cast(as_of_date as varchar), history_fingerprint, snapshot_hash, "
-        ~ "cast(first_snapshot_date as varchar), snapshots from " ~ relation ~ " limit 1") -%}
+        "select cast(as_of_date as " ~ dbt.type_string() ~ "), history_fingerprint, snapshot_hash, "
+        ~ "cast(first_snapshot_date as " ~ dbt.type_string() ~ "), snapshots from " ~ relation
+        ~ " limit 1") -%}
     {%- if found.rows | length == 0 -%}
         {{ return({'fold': false, 'reason': 'the earlier state is empty', 'previous': none}) }}
     {%- endif -%}
@@ -146,7 +149,7 @@
 {% macro crm_tier_snapshot_hash() -%}
     cast(coalesce(sum(hash(customer_id, value_window_revenue, clv
         {%- for column in crm_tier_scheme_columns().values() %}, {{ column }}{% endfor -%}
-    )), 0) as varchar)
+    )), 0) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {#-
@@ -164,7 +167,7 @@
         {{ return({'pairs': []}) }}
     {%- endif -%}
     {%- set as_of_date = run_query(
-        "select cast(as_of_date as varchar) from " ~ analysis_date
+        "select cast(as_of_date as " ~ dbt.type_string() ~ ") from " ~ analysis_date
     ).columns[0].values()[0] -%}
     {%- set stamps = {as_of_date: ''} -%}
     {%- for file in crm_tier_history_files() if file.as_of_date != as_of_date -%}
@@ -177,7 +180,8 @@
         {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
         {%- if 'from_stamp' in have and 'to_stamp' in have and 'computed_as_of_date' in have -%}
             {%- set found = run_query(
-                "select distinct cast(from_as_of_date as varchar) || '|' || cast(to_as_of_date as varchar)"
+                "select distinct cast(from_as_of_date as " ~ dbt.type_string() ~ ") || '|' || "
+                ~ "cast(to_as_of_date as " ~ dbt.type_string() ~ ")"
                 ~ " || '|' || from_stamp || '|' || to_stamp from " ~ relation) -%}
             {%- do kept_before.extend(found.columns[0].values()) -%}
         {%- endif -%}

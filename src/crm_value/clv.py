@@ -1,6 +1,7 @@
 """Maximum-likelihood fits of the CLV models, with their limits as answers.
 
-The dbt Python model `int_clv_models_fitted` calls `fit_purchase_models` (BG/NBD, MBG/NBD,
+The dbt model `int_clv_models_fitted` calls (through `crm_value.clv_fit`, from SQL on
+DuckDB and on Spark) `fit_purchase_models` (BG/NBD, MBG/NBD,
 Pareto/NBD) and `fit_order_value` (Gamma-Gamma) on the per-customer inputs and stores the
 parameters; every score (P(alive), expected purchases, expected order value, CLV) is then
 plain SQL over them, so any engine can score customers. Only the fit needs numpy and scipy.

@@ -302,3 +302,103 @@ def test_too_few_iterations_is_skipped_not_raised(cdnow_lines):
     x, t_x, big_t, _ = cdnow_inputs(cdnow_lines)
     fit = fit_purchases("bgnbd", x, t_x, big_t, max_iterations=2)
     assert fit.status.startswith("skipped: ") and not fit.usable
+
+
+# --- The rows of int_clv_models_fitted, as each engine reaches them ---------------------
+
+
+def _both_windows(transactions) -> dict[str, np.ndarray]:
+    """crm_value.clv_fit's INPUTS: the full window, and every other customer as the
+    calibration window (on the same numbers, shuffled, so the two windows differ)."""
+    x, t_x, big_t, m_x = inputs(transactions)
+    order = np.random.default_rng(3).permutation(len(x))
+    calibration = np.arange(len(x)) % 2 == 0
+    full = {"x": x, "t_x": t_x, "T": big_t, "m_x": m_x, "calibration": calibration}
+    shuffled = {
+        f"cal_{n}": v[order]
+        for n, v in zip(("x", "t_x", "T", "m_x"), (x, t_x, big_t, m_x), strict=True)
+    }
+    return full | shuffled
+
+
+def test_the_fitted_rows_are_the_same_through_json_and_through_spark_s_text():
+    """DuckDB reads `fit_json`'s JSON; Spark reads what `main` prints from the rows it
+    streamed in as text. Both give the same rows, floats to the last bit, whatever order
+    the customers came in."""
+    import io
+    import json
+    import sys as system
+
+    from crm_value import clv_fit
+
+    columns = _both_windows(simulate("heterogeneous", customers=400))
+    settings = clv_fit.Settings(100, "bgnbd", "all")
+    expected = clv_fit.fit_rows(columns, settings)
+    assert [(r["fit_window"], r["model"]) for r in expected] == [
+        (w, m) for w in ("full", "calibration") for m in (*PURCHASE_MODELS, "gamma_gamma")
+    ]
+    assert json.loads(clv_fit.fit_json(100, "bgnbd", "all", *columns.values())) == expected
+
+    reverse = np.arange(len(columns["x"]))[::-1]
+    lines = "".join(
+        "\t".join(clv_fit._text(bool(v) if n == "calibration" else float(v)) for n, v in row) + "\n"
+        for row in zip(
+            *[[(n, columns[n][i]) for i in reverse] for n in clv_fit.INPUTS], strict=True
+        )
+    )
+    stdin, stdout = system.stdin, system.stdout
+    system.stdin, system.stdout = io.StringIO(lines), io.StringIO()
+    try:
+        clv_fit.main(["100", "bgnbd", "all"])
+        printed = system.stdout.getvalue()
+    finally:
+        system.stdin, system.stdout = stdin, stdout
+    types = dict(clv_fit.OUTPUTS)
+    parse = {
+        "text": str,
+        "boolean": lambda v: v == "true",
+        "double": float,
+        "bigint": int,
+    }
+    rows = [
+        {
+            name: None if cell == "\\N" else parse[types[name]](cell)
+            for (name, _), cell in zip(clv_fit.OUTPUTS, line.split("\t"), strict=True)
+        }
+        for line in printed.splitlines()
+    ]
+    assert rows == expected
+
+
+def test_a_backfill_date_fits_only_the_scoring_model_and_too_few_buyers_skip():
+    from crm_value import clv_fit
+
+    columns = _both_windows(simulate("heterogeneous", customers=300))
+    scoring = clv_fit.fit_rows(columns, clv_fit.Settings(100, "mbgnbd", "scoring"))
+    usable = {(r["fit_window"], r["model"]) for r in scoring if r["is_usable"]}
+    assert usable == {("full", "mbgnbd"), ("full", "gamma_gamma")}
+    assert {r["fit_status"] for r in scoring if not r["is_usable"]} == {
+        "skipped: not fitted for a backfill date (clv_fit_scope scoring)"
+    }
+    few = clv_fit.fit_rows(columns, clv_fit.Settings(100_000, "bgnbd", "all"))
+    assert {r["fit_status"].split(",")[-1] for r in few} == {
+        " fewer than clv_min_customers (100000)"
+    }
+    assert all(r["r"] is None and r["log_likelihood"] is None for r in few)
+
+
+def test_the_macro_s_columns_are_the_order_the_script_prints():
+    """Spark reads the script's columns by position: the macro's list must be OUTPUTS."""
+    import re
+
+    from conftest import PROJECT_DIR
+
+    from crm_value import clv_fit
+
+    macro = (PROJECT_DIR / "macros/value_model/crm_fit_clv_models.sql").read_text()
+    block = macro[macro.index("{% macro crm_clv_fit_columns() %}") :]
+    block = block[: block.index("{% endmacro %}")]
+    names = [
+        n for n in re.findall(r"'(\w+)'", block) if n not in ("text", "boolean", "double", "bigint")
+    ]
+    assert names == [name for name, _ in clv_fit.OUTPUTS]

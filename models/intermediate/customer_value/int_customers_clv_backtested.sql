@@ -49,12 +49,12 @@ final as (
         scores.repeat_purchases,
         scores.recency_units,
         scores.age_units,
-        cast(scores.mean_repeat_value as decimal(18, 2)) as mean_repeat_value,
+        {{ crm_cents('scores.mean_repeat_value') }} as mean_repeat_value,
         scores.p_alive as p_alive_at_calibration_end,
         scores.expected_purchases as predicted_purchases,
         inputs.holdout_purchases as actual_purchases,
-        cast(scores.expected_order_value as decimal(18, 2)) as predicted_order_value,
-        cast(inputs.holdout_mean_value as decimal(18, 2)) as actual_order_value
+        {{ crm_cents('scores.expected_order_value') }} as predicted_order_value,
+        {{ crm_cents('inputs.holdout_mean_value') }} as actual_order_value
     from scores
     inner join inputs
         on scores.customer_id = inputs.customer_id

@@ -47,14 +47,13 @@ final as (
         cast(scores.repeat_purchases as integer) as repeat_purchases,
         scores.recency_units,
         scores.age_units,
-        cast(scores.mean_repeat_value as decimal(18, 2)) as mean_repeat_value,
+        {{ crm_cents('scores.mean_repeat_value') }} as mean_repeat_value,
         scores.p_alive,
         scores.expected_purchases,
-        cast(scores.expected_order_value as decimal(18, 2)) as expected_order_value,
-        cast(
-            scores.expected_purchases * scores.expected_order_value * {{ var('clv_margin_rate') }}
-            as decimal(18, 2)
-        ) as clv
+        {{ crm_cents('scores.expected_order_value') }} as expected_order_value,
+        {{ crm_cents(
+            'scores.expected_purchases * scores.expected_order_value * ' ~ var('clv_margin_rate')
+        ) }} as clv
     from inputs
     inner join scores
         on inputs.customer_id = scores.customer_id
