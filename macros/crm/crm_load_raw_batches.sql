@@ -57,10 +57,7 @@ files as (
 
 file_hashes as (
     {%- if hashed %}
-    select
-        filename as batch_file,
-        md5(content) as file_hash
-    from read_blob([{{ crm_sql_text_list(hashed) }}])
+    {{ crm_file_hashes(hashed) }}
     {%- else %}
     select
         cast(null as {{ dbt.type_string() }}) as batch_file,

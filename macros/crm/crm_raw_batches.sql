@@ -19,11 +19,8 @@
         {{ return({'layout': 'file', 'label': single,
                    'files': [{'file': single, 'size': none, 'modified': none}]}) }}
     {%- endif -%}
-    {%- set pattern = folder ~ '/**/*.' ~ crm_raw_mode() -%}
-    {%- set found = run_query(
-        "select file from glob('" ~ (pattern | replace("'", "''")) ~ "') "
-        ~ "union all select file from glob('" ~ (single | replace("'", "''")) ~ "')"
-    ).columns[0].values() | list -%}
+    {%- set listed = crm_list_raw_files([folder ~ '/**/*.' ~ crm_raw_mode(), single]) -%}
+    {%- set found = listed | map(attribute='file') | list -%}
     {%- set in_folder = found | reject('equalto', single) | list -%}
     {%- if in_folder and single in found -%}
         {{ exceptions.raise_compiler_error(
@@ -36,15 +33,40 @@
         {{ return({'layout': 'file', 'label': single,
                    'files': [{'file': single, 'size': none, 'modified': none}]}) }}
     {%- endif -%}
-    {%- set files = [] -%}
-    {%- set stats = run_query(
-        "select filename, size, epoch_us(last_modified) from read_blob(["
-        ~ crm_sql_text_list(found) ~ "]) order by filename") -%}
-    {%- for row in stats.rows -%}
-        {%- do files.append({'file': row[0], 'size': row[1] | int, 'modified': row[2] | int}) -%}
-    {%- endfor -%}
     {{ return({'layout': 'folder' if in_folder else 'file',
-               'label': folder if in_folder else single, 'files': files}) }}
+               'label': folder if in_folder else single, 'files': listed}) }}
+{% endmacro %}
+
+{#-
+    Every file the glob patterns match, each once, in path order: [{file, size, modified}],
+    `modified` in microseconds since the epoch. DuckDB lists them itself; Spark asks the
+    project's Python (crm_value.raw_files.list_files, which runs DuckDB's own glob), so
+    both engines list the same files.
+-#}
+{% macro crm_list_raw_files(patterns) %}
+    {{ return(adapter.dispatch('crm_list_raw_files', 'crm_value')(patterns)) }}
+{% endmacro %}
+
+{% macro default__crm_list_raw_files(patterns) %}
+    {%- set globs = [] -%}
+    {%- for pattern in patterns -%}
+        {%- do globs.append("select file from glob('" ~ (pattern | replace("'", "''")) ~ "')") -%}
+    {%- endfor -%}
+    {%- set found = run_query(globs | join(' union all ')).columns[0].values() | unique | list -%}
+    {%- set files = [] -%}
+    {%- if found -%}
+        {%- set stats = run_query(
+            "select filename, size, epoch_us(last_modified) from read_blob(["
+            ~ crm_sql_text_list(found) ~ "]) order by filename") -%}
+        {%- for row in stats.rows -%}
+            {%- do files.append({'file': row[0], 'size': row[1] | int, 'modified': row[2] | int}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(files) }}
+{% endmacro %}
+
+{% macro spark__crm_list_raw_files(patterns) %}
+    {{ return(crm_python_answer('crm_value.raw_files', ['list'], patterns)) }}
 {% endmacro %}
 
 {#- A list of texts as SQL string literals, comma-separated. -#}
@@ -155,10 +177,15 @@
 {% endmacro %}
 
 {#-
-    DuckDB's reader over some batches of an entity. Each row's `file_index` (DuckDB's
-    virtual column) is the position of its file in `files`.
+    The engine's reader over some batches of an entity: a relation with the raw columns
+    and `file_index`, the position of each row's file in `files`.
 -#}
 {% macro crm_batch_reader(entity, files) %}
+    {{ return(adapter.dispatch('crm_batch_reader', 'crm_value')(entity, files)) }}
+{% endmacro %}
+
+{#- DuckDB's readers; `file_index` is DuckDB's virtual column. -#}
+{% macro default__crm_batch_reader(entity, files) %}
     {%- if crm_raw_mode() == 'seed' -%}
         {{ return("(select *, 0 as file_index from " ~ crm_raw_relation(entity) ~ ")") }}
     {%- endif -%}
@@ -173,4 +200,77 @@
     {{ return("read_csv([" ~ crm_sql_text_list(paths) ~ "], header = true, delim = ',', "
         ~ "quote = '\"', escape = '\"', all_varchar = true, auto_detect = true, "
         ~ "comment = '', skip = 0, union_by_name = true, hive_partitioning = false)") }}
+{% endmacro %}
+
+{#-
+    Spark's own readers: each file a temporary view (CSV: header, RFC 4180 quotes, quoted
+    line breaks, every column text; Parquet as typed), then the files' rows together by
+    column name, as DuckDB's union_by_name does: a column some file lacks is null there,
+    and a column no file has is not there at all. Views are (re)made when the reader is
+    asked for, at execution time; at parse time the answer is a placeholder.
+-#}
+{% macro spark__crm_batch_reader(entity, files) %}
+    {%- if crm_raw_mode() == 'seed' or not execute -%}
+        {{ return("(select *, 0 as file_index from " ~ crm_raw_relation(entity) ~ ")") }}
+    {%- endif -%}
+    {%- set views = [] -%}
+    {%- set names = [] -%}
+    {%- for item in files -%}
+        {%- set view = 'crm_raw__' ~ entity ~ '__' ~ loop.index0 -%}
+        {%- set path = item.file | replace('\\', '\\\\') | replace("'", "\\'") -%}
+        {%- if crm_raw_mode() == 'parquet' -%}
+            {%- do run_query("create or replace temporary view " ~ view
+                ~ " using parquet options (path '" ~ path ~ "')") -%}
+        {%- else -%}
+            {%- do run_query("create or replace temporary view " ~ view
+                ~ " using csv options (path '" ~ path ~ "', header 'true', sep ',', "
+                ~ "quote '\"', escape '\"', multiLine 'true', inferSchema 'false', "
+                ~ "mode 'PERMISSIVE', encoding 'UTF-8')") -%}
+        {%- endif -%}
+        {%- set columns = {} -%}
+        {%- for row in run_query("describe " ~ view).rows -%}
+            {%- do columns.update({row[0]: row[1]}) -%}
+            {%- if row[0] not in names -%}
+                {%- do names.append(row[0]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do views.append({'view': view, 'columns': columns, 'index': loop.index0}) -%}
+    {%- endfor -%}
+    {%- set selects = [] -%}
+    {%- for item in views -%}
+        {%- set parts = [] -%}
+        {%- for name in names -%}
+            {%- if name in item.columns -%}
+                {%- do parts.append(adapter.quote(name)) -%}
+            {%- else -%}
+                {%- do parts.append("cast(null as string) as " ~ adapter.quote(name)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do selects.append("select " ~ (parts | join(', ')) ~ ", " ~ item.index
+            ~ " as file_index from " ~ item.view) -%}
+    {%- endfor -%}
+    {{ return("(" ~ (selects | join(' union all ')) ~ ")") }}
+{% endmacro %}
+
+{#- A select of (batch_file, file_hash): each file's name as listed and the md5 of its bytes, in hex. -#}
+{% macro crm_file_hashes(files) %}
+    {{ return(adapter.dispatch('crm_file_hashes', 'crm_value')(files)) }}
+{% endmacro %}
+
+{% macro default__crm_file_hashes(files) %}
+    select
+        filename as batch_file,
+        md5(content) as file_hash
+    from read_blob([{{ crm_sql_text_list(files) }}])
+{% endmacro %}
+
+{#- Spark's binaryFile reader, a file at a time, named as listed (binaryFile gives a URI). -#}
+{% macro spark__crm_file_hashes(files) %}
+    {%- for file in files %}
+    select
+        '{{ file | replace('\\', '\\\\') | replace("'", "\\'") }}' as batch_file,
+        md5(content) as file_hash
+    from binaryFile.`{{ file | replace('`', '``') }}`
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 {% endmacro %}

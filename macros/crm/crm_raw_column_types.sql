@@ -32,10 +32,37 @@
     {%- set described = run_query('describe select * from ' ~ (reader or crm_raw_relation(entity))) -%}
     {%- set found = {} -%}
     {%- for row in described.rows -%}
-        {%- do found.update({row[0] | trim | lower: {'type': row[1] | upper, 'header': row[0]}}) -%}
+        {%- do found.update({row[0] | trim | lower: {'type': crm_raw_type_name(row[1]), 'header': row[0]}}) -%}
     {%- endfor -%}
     {%- for column in spec.columns -%}
         {%- do columns.update({column.name: found.get(column.name, {'type': 'MISSING', 'header': none})}) -%}
     {%- endfor -%}
     {{ return(columns) }}
+{% endmacro %}
+
+{#-
+    A raw column's type as the raw-file rules name it: DuckDB's spelling, upper-cased
+    ('VARCHAR', 'TIMESTAMP WITH TIME ZONE', 'DECIMAL(18,2)'). Spark's names are mapped to
+    the DuckDB type that reads the same Parquet column.
+-#}
+{% macro crm_raw_type_name(engine_type) %}
+    {{ return(adapter.dispatch('crm_raw_type_name', 'crm_value')(engine_type)) }}
+{% endmacro %}
+
+{% macro default__crm_raw_type_name(engine_type) %}
+    {{ return(engine_type | upper) }}
+{% endmacro %}
+
+{% macro spark__crm_raw_type_name(engine_type) %}
+    {%- set spark = engine_type | lower | trim -%}
+    {%- set names = {
+        'string': 'VARCHAR', 'tinyint': 'TINYINT', 'smallint': 'SMALLINT', 'int': 'INTEGER',
+        'bigint': 'BIGINT', 'float': 'FLOAT', 'double': 'DOUBLE', 'boolean': 'BOOLEAN',
+        'date': 'DATE', 'timestamp': 'TIMESTAMP WITH TIME ZONE', 'timestamp_ntz': 'TIMESTAMP',
+        'binary': 'BLOB',
+    } -%}
+    {%- if spark.startswith('varchar') or spark.startswith('char') -%}
+        {{ return('VARCHAR') }}
+    {%- endif -%}
+    {{ return(names.get(spark, spark | replace(' ', '') | upper)) }}
 {% endmacro %}

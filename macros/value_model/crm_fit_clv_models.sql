@@ -5,9 +5,8 @@
     each engine reaches it its own way, and every score stays SQL:
     - DuckDB: the function crm_fit_clv_models that the project's dbt-duckdb plugin
       registers, called once over the columns aggregated into lists; it answers JSON;
-    - Spark: a TRANSFORM through `python -m crm_value.clv_fit`, on one partition; the
-      Python is env var PYSPARK_PYTHON (default python3), and it must import crm_value
-      (on a cluster: installed on the workers).
+    - Spark: a TRANSFORM through `python -m crm_value.clv_fit`, on one partition
+      (crm_python_command: the interpreter is env var PYSPARK_PYTHON).
     The settings are vars clv_min_customers, clv_model and clv_fit_scope (checked by
     crm_validate_clv_vars).
 -#}
@@ -75,11 +74,9 @@
 {% endmacro %}
 
 {% macro spark__crm_fit_clv_models(inputs) %}
-    {%- set python = env_var('PYSPARK_PYTHON', 'python3') -%}
-    {%- set command = [
-        python, '-m', 'crm_value.clv_fit',
+    {%- set command = crm_python_command('crm_value.clv_fit', [
         var('clv_min_customers') | int, var('clv_model'), var('clv_fit_scope')
-    ] | join(' ') -%}
+    ]) -%}
     {%- set types = {'text': 'string', 'boolean': 'boolean', 'double': 'double', 'bigint': 'bigint'} -%}
     select transform(
         {%- for value in crm_clv_fit_inputs() %}

@@ -341,3 +341,41 @@ def inspect_files(request: dict[str, dict[str, Any]], file_format: str) -> dict[
                 "42 never meet; export customer_id with one type in every file"
             )
     return {"problems": problems, "warnings": warnings, "files": files}
+
+
+def list_files(patterns: list[str]) -> list[dict[str, Any]]:
+    """Every file the patterns match (DuckDB's `glob`, so `**` and the rest mean what they
+    mean to the DuckDB build), each once, in path order: {file, size, modified}, the
+    modification time in microseconds since the epoch (as DuckDB's `read_blob` gives it)."""
+    with duckdb.connect() as con:
+        found: list[str] = []
+        for pattern in patterns:
+            for (file,) in con.execute("select file from glob(?)", [pattern]).fetchall():
+                if file not in found:
+                    found.append(file)
+        if not found:
+            return []
+        rows = con.execute(
+            "select filename, size, epoch_us(last_modified) from read_blob(?) order by filename",
+            [found],
+        ).fetchall()
+    return [{"file": f, "size": int(s), "modified": int(m)} for f, s, m in rows]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """For engines that reach the project's Python through a script (Spark's TRANSFORM):
+    `list` answers `list_files` and `inspect <format>` answers `inspect_files`, one JSON
+    line per JSON request line on stdin."""
+    import json
+    import sys
+
+    mode, *rest = sys.argv[1:] if argv is None else argv
+    for line in sys.stdin:
+        request = json.loads(line)
+        answer = list_files(request) if mode == "list" else inspect_files(request, rest[0])
+        sys.stdout.write(json.dumps(answer) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1073,6 +1073,14 @@ def where_to_work(
     for name in ("CRM_SERVE_DIR", "CRM_WAREHOUSE_PATH"):
         if name in os.environ and not os.environ[name].strip():
             parser.error(f"{name} is set but empty: unset it for the default, or set a path")
+    target = os.environ.get("CRM_TARGET", "duckdb")
+    if target != "duckdb":
+        parser.error(
+            f"CRM_TARGET is {target!r}: the refresh and the backfill build, audit and publish "
+            "on the duckdb target only so far. On Spark, build with "
+            f"`CRM_TARGET={target.strip() or 'spark'} dbt build` (README, 'On Spark'), or "
+            "unset CRM_TARGET"
+        )
     serve_dir = args.serve_dir or Path(os.environ.get("CRM_SERVE_DIR") or DEFAULT_SERVE_DIR)
     warehouse = args.warehouse or Path(os.environ.get("CRM_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE)
     problem = _work_database_problem(warehouse, serve_dir)

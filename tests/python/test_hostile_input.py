@@ -151,6 +151,16 @@ def test_an_empty_raw_dir_variable_is_an_error_not_the_demo(copy_of):
     assert len(history(serve)) == 1  # nothing ran
 
 
+def test_a_refresh_on_another_target_is_refused_before_anything_runs(tmp_path):
+    serve = tmp_path / "serve"
+    for target in ("spark", ""):
+        code, output = refresh(serve, env={"CRM_TARGET": target})
+        assert code == 2, output
+        assert f"CRM_TARGET is {target!r}: the refresh and the backfill" in output
+        no_traceback(output)
+    assert not serve.exists()  # nothing ran, nothing was recorded
+
+
 @row("H02")
 def test_a_refresh_from_another_input_is_refused_unless_told(copy_of, tmp_path):
     raw, serve = copy_of
