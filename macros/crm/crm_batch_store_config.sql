@@ -52,7 +52,7 @@
 {% macro spark__crm_forget_batches(relation, files) %}
     {%- set partitions = [] -%}
     {%- for file in files -%}
-        {%- do partitions.append("partition (batch_file = '" ~ (file | replace("'", "\\'")) ~ "')") -%}
+        {%- do partitions.append("partition (batch_file = " ~ crm_text_literal(file) ~ ")") -%}
     {%- endfor -%}
     alter table {{ relation }} drop if exists {{ partitions | join(', ') }}
 {% endmacro %}

@@ -18,7 +18,7 @@
     from (
         values
         {%- for item in listing.files %}
-        ('{{ item.file | replace("'", "''") }}',
+        ({{ crm_text_literal(item.file) }},
          cast({{ item.size if item.size is not none else 'null' }} as bigint),
          cast({{ item.modified if item.modified is not none else 'null' }} as bigint)){{ ',' if not loop.last }}
         {%- endfor %}

@@ -50,7 +50,7 @@ files as (
     from (
         values
         {%- for item in batches.pending %}
-        ({{ loop.index0 }}, '{{ item.file | replace("'", "''") }}', {{ item.size if item.size is not none else 'null' }}, {{ item.modified if item.modified is not none else 'null' }}){{ ',' if not loop.last }}
+        ({{ loop.index0 }}, {{ crm_text_literal(item.file) }}, {{ item.size if item.size is not none else 'null' }}, {{ item.modified if item.modified is not none else 'null' }}){{ ',' if not loop.last }}
         {%- endfor %}
     ) as listed (file_index, batch_file, file_size, file_modified)
 ),

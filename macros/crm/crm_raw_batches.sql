@@ -69,11 +69,11 @@
     {{ return(crm_python_answer('crm_value.raw_files', ['list'], patterns)) }}
 {% endmacro %}
 
-{#- A list of texts as SQL string literals, comma-separated. -#}
+{#- A list of texts as SQL string literals (crm_text_literal), comma-separated. -#}
 {% macro crm_sql_text_list(values) %}
     {%- set quoted = [] -%}
     {%- for value in values -%}
-        {%- do quoted.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+        {%- do quoted.append(crm_text_literal(value)) -%}
     {%- endfor -%}
     {{ return(quoted | join(', ')) }}
 {% endmacro %}
@@ -205,9 +205,10 @@
 {#-
     Spark's own readers: each file a temporary view (CSV: header, RFC 4180 quotes, quoted
     line breaks, every column text; Parquet as typed), then the files' rows together by
-    column name, as DuckDB's union_by_name does: a column some file lacks is null there,
-    and a column no file has is not there at all. Views are (re)made when the reader is
-    asked for, at execution time; at parse time the answer is a placeholder.
+    column name (trimmed and case-folded), as DuckDB's union_by_name does: a column some
+    file lacks is null there, and a column no file has is not there at all. Views are
+    (re)made when the reader is asked for, at execution time; at parse time the answer is
+    a placeholder.
 -#}
 {% macro spark__crm_batch_reader(entity, files) %}
     {%- if crm_raw_mode() == 'seed' or not execute -%}
@@ -215,23 +216,28 @@
     {%- endif -%}
     {%- set views = [] -%}
     {%- set names = [] -%}
+    {%- set spellings = {} -%}
     {%- for item in files -%}
         {%- set view = 'crm_raw__' ~ entity ~ '__' ~ loop.index0 -%}
-        {%- set path = item.file | replace('\\', '\\\\') | replace("'", "\\'") -%}
         {%- if crm_raw_mode() == 'parquet' -%}
             {%- do run_query("create or replace temporary view " ~ view
-                ~ " using parquet options (path '" ~ path ~ "')") -%}
+                ~ " using parquet options (path " ~ crm_text_literal(item.file) ~ ")") -%}
         {%- else -%}
             {%- do run_query("create or replace temporary view " ~ view
-                ~ " using csv options (path '" ~ path ~ "', header 'true', sep ',', "
+                ~ " using csv options (path " ~ crm_text_literal(item.file) ~ ", header 'true', sep ',', "
                 ~ "quote '\"', escape '\"', multiLine 'true', inferSchema 'false', "
                 ~ "mode 'PERMISSIVE', encoding 'UTF-8')") -%}
         {%- endif -%}
+        {#- a column is known by its header trimmed and case-folded, as the contract
+            matches it and as DuckDB's union_by_name joins files; it keeps the spelling
+            of the first file that has it -#}
         {%- set columns = {} -%}
         {%- for row in run_query("describe " ~ view).rows -%}
-            {%- do columns.update({row[0]: row[1]}) -%}
-            {%- if row[0] not in names -%}
-                {%- do names.append(row[0]) -%}
+            {%- set key = row[0] | trim | lower -%}
+            {%- do columns.update({key: row[0]}) -%}
+            {%- if key not in spellings -%}
+                {%- do names.append(key) -%}
+                {%- do spellings.update({key: row[0]}) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- do views.append({'view': view, 'columns': columns, 'index': loop.index0}) -%}
@@ -239,12 +245,11 @@
     {%- set selects = [] -%}
     {%- for item in views -%}
         {%- set parts = [] -%}
-        {%- for name in names -%}
-            {%- if name in item.columns -%}
-                {%- do parts.append(adapter.quote(name)) -%}
-            {%- else -%}
-                {%- do parts.append("cast(null as string) as " ~ adapter.quote(name)) -%}
-            {%- endif -%}
+        {%- for key in names -%}
+            {#- an untyped null: the union takes the type of the files that have it -#}
+            {%- do parts.append(
+                (adapter.quote(item.columns[key]) if key in item.columns else 'null')
+                ~ ' as ' ~ adapter.quote(spellings[key])) -%}
         {%- endfor -%}
         {%- do selects.append("select " ~ (parts | join(', ')) ~ ", " ~ item.index
             ~ " as file_index from " ~ item.view) -%}
@@ -268,7 +273,7 @@
 {% macro spark__crm_file_hashes(files) %}
     {%- for file in files %}
     select
-        '{{ file | replace('\\', '\\\\') | replace("'", "\\'") }}' as batch_file,
+        {{ crm_text_literal(file) }} as batch_file,
         md5(content) as file_hash
     from binaryFile.`{{ file | replace('`', '``') }}`
     {{ 'union all' if not loop.last }}

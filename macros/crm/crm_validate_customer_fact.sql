@@ -58,7 +58,7 @@ later_keys as (
     -- rest of the store (the first file, a full export's bulk) needs no comparison.
     select distinct {{ key }}
     from batches
-    where batch_file > '{{ listing.files[0].file | replace("'", "''") }}'
+    where batch_file > {{ crm_text_literal(listing.files[0].file) }}
 ),
 
 contested_checked as (

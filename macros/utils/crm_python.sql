@@ -6,18 +6,28 @@
     workers).
 -#}
 
-{#- The shell command that runs `python -m <module> <arguments...>`. -#}
+{#-
+    The shell command that runs `python -m <module> <arguments...>`, each word in shell
+    single quotes (Spark runs the script with /bin/bash -c), as a Spark SQL string literal.
+    The arguments must be plain words; the interpreter's path may hold anything but a
+    single quote or a line break.
+-#}
 {% macro crm_python_command(module, arguments=[]) %}
-    {%- set words = [env_var('PYSPARK_PYTHON', 'python3'), '-m', module] -%}
+    {%- set python = env_var('PYSPARK_PYTHON', 'python3') -%}
+    {%- if "'" in python or '\n' in python or '\r' in python -%}
+        {{ exceptions.raise_compiler_error(
+            "PYSPARK_PYTHON holds a quote or a line break: point it at the interpreter's path") }}
+    {%- endif -%}
+    {%- set words = ["'" ~ python ~ "'", '-m', module] -%}
     {%- for argument in arguments -%}
         {%- set text = argument | string -%}
-        {%- if not modules.re.match('^[A-Za-z0-9_.:-]+$', text) -%}
+        {%- if not modules.re.fullmatch('[A-Za-z0-9_.:-]+', text) -%}
             {{ exceptions.raise_compiler_error(
                 "crm_python_command: argument " ~ text ~ " is not a plain word") }}
         {%- endif -%}
-        {%- do words.append(text) -%}
+        {%- do words.append("'" ~ text ~ "'") -%}
     {%- endfor -%}
-    {{ return(words | join(' ')) }}
+    {{ return(crm_text_literal(words | join(' '))) }}
 {% endmacro %}
 
 {#-
@@ -25,12 +35,11 @@
     with one JSON line: the answer, parsed. Spark only; run at execution time.
 -#}
 {% macro crm_python_answer(module, arguments, request) %}
-    {%- set literal = tojson(request) | replace('\\', '\\\\') | replace("'", "\\'") -%}
     {%- set sql -%}
         select transform(request)
-            using '{{ crm_python_command(module, arguments) }}'
+            using {{ crm_python_command(module, arguments) }}
             as (answer string)
-        from (select '{{ literal }}' as request) as requests
+        from (select {{ crm_text_literal(tojson(request)) }} as request) as requests
     {%- endset -%}
     {%- set rows = run_query(sql).columns[0].values() | list -%}
     {%- if rows | length != 1 -%}

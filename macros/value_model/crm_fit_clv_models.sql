@@ -84,7 +84,7 @@
         {%- endfor %}
     )
         row format delimited fields terminated by '\t'
-        using '{{ command }}'
+        using {{ command }}
         as (
             {%- for name, type in crm_clv_fit_columns() %}
             {{ name }} {{ types[type] }}{{ ',' if not loop.last }}
@@ -92,11 +92,22 @@
         )
         row format delimited fields terminated by '\t'
     from (
-        {#- one partition: the fit needs every buyer in one process #}
-        select /*+ REPARTITION(1) */
-            {%- for value in crm_clv_fit_inputs() %}
-            {{ value }} as input_{{ loop.index }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        from {{ inputs }}
+        {#- one partition: the fit needs every buyer in one process. The marker row (x = -1,
+            which no customer has; the script drops it) keeps that partition from being
+            empty, so the script runs and answers 'skipped' rows when nobody bought. #}
+        select /*+ REPARTITION(1) */ *
+        from (
+            select
+                {%- for value in crm_clv_fit_inputs() %}
+                {{ value }} as input_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ inputs }}
+            union all
+            select
+                {%- for value in crm_clv_fit_inputs() %}
+                {{ 'false' if 'is_calibration_customer' in value else 'cast(-1 as double)' }}
+                    as input_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+        ) as rows_and_marker
     ) as inputs
 {% endmacro %}

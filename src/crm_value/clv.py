@@ -584,7 +584,7 @@ def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_it
 
     def objective(log_params: np.ndarray) -> float:
         with np.errstate(all="ignore"):
-            value = -(d.weights @ spec.log_likelihood(np.exp(log_params), d)) / d.total
+            value = -_weighted(d.weights, spec.log_likelihood(np.exp(log_params), d)) / d.total
         return float(value) if np.isfinite(value) else 1e100
 
     def objective_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
@@ -600,8 +600,8 @@ def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_it
             params = np.exp(log_params)
             with np.errstate(all="ignore"):
                 ll, per_row = spec.value_and_gradient(params, d)
-                value = -(d.weights @ ll) / d.total
-                grad = -(d.weights @ per_row) / d.total * params
+                value = -_weighted(d.weights, ll) / d.total
+                grad = -_weighted(d.weights, per_row) / d.total * params
             value = float(value) if np.isfinite(value) else 1e100
         return value, np.where(np.isfinite(grad), grad, 0.0)
 
@@ -742,7 +742,7 @@ def _cycle(*lists: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
 def _rate_starts(rate: str, d: _Data) -> list[tuple[float, ...]]:
     if rate == "gamma":
         return [(1.0, 1.0), (0.5, 0.5), (2.0, 2.0)]
-    mean_rate = float(d.weights @ d.x) / max(float(d.weights @ d.T), 1e-12)
+    mean_rate = float(_weighted(d.weights, d.x)) / max(float(_weighted(d.weights, d.T)), 1e-12)
     return [(max(mean_rate, 1e-9),)]
 
 
@@ -910,8 +910,18 @@ def _answer(model: str, result: _Result, d: _Data, time: float, money: float) ->
     internal = _in_units(result.spec.names, result.params, time, money)
     unscaled = d.scaled({"t_x": 1 / time, "T": 1 / time, "m_x": 1 / money})
     values = np.asarray(list(internal.values()))
-    ll = float(unscaled.weights @ result.spec.log_likelihood(values, unscaled))
+    ll = float(_weighted(unscaled.weights, result.spec.log_likelihood(values, unscaled)))
     return Fit(model, result.spec.status, result.spec.public(internal), ll, n, result.iterations)
+
+
+def _weighted(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`weights @ values` without BLAS. OpenBLAS splits a long dot product over its
+    threads, so the last bits of the answer depend on how many it has: the dbt process on
+    DuckDB and a Spark executor (or two machines) would fit slightly different parameters.
+    numpy's own sums do not depend on threads."""
+    if values.ndim == 1:
+        return np.sum(weights * values)
+    return np.sum(weights[:, None] * values, axis=0)
 
 
 def _mean(values: np.ndarray) -> float:

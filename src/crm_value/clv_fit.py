@@ -109,7 +109,8 @@ def _window_fits(x, t_x, big_t, m_x, window: str, settings: Settings) -> dict[st
 
 
 def _number(value: float | int | None) -> float | None:
-    """A finite float, or None (a parameter the model does not have)."""
+    """A finite float, or None: a parameter the model does not have, or (never seen) an
+    infinite log-likelihood, which neither JSON nor the TSV could carry alike."""
     if value is None or not math.isfinite(value):
         return None
     return float(value)
@@ -170,9 +171,14 @@ def _read_tsv(lines: Iterable[str]) -> dict[str, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Spark's TRANSFORM script: the inputs on stdin, one fitted row per line on stdout."""
+    """Spark's TRANSFORM script: the inputs on stdin, one fitted row per line on stdout.
+    The row whose x is -1 is the macro's marker (it makes the script run when there are no
+    buyers), not a customer: it is dropped."""
     min_customers, model, scope = sys.argv[1:] if argv is None else argv
-    rows = fit_rows(_read_tsv(sys.stdin), Settings(int(min_customers), model, scope))
+    columns = _read_tsv(sys.stdin)
+    customers = columns["x"] >= 0
+    columns = {name: values[customers] for name, values in columns.items()}
+    rows = fit_rows(columns, Settings(int(min_customers), model, scope))
     for row in rows:
         sys.stdout.write("\t".join(_text(row[name]) for name, _ in OUTPUTS) + "\n")
     return 0

@@ -340,10 +340,16 @@ def test_the_fitted_rows_are_the_same_through_json_and_through_spark_s_text():
     assert json.loads(clv_fit.fit_json(100, "bgnbd", "all", *columns.values())) == expected
 
     reverse = np.arange(len(columns["x"]))[::-1]
-    lines = "".join(
-        "\t".join(clv_fit._text(bool(v) if n == "calibration" else float(v)) for n, v in row) + "\n"
-        for row in zip(
-            *[[(n, columns[n][i]) for i in reverse] for n in clv_fit.INPUTS], strict=True
+    marker = "\t".join("false" if n == "calibration" else "-1.0" for n in clv_fit.INPUTS)
+    lines = (
+        marker
+        + "\n"
+        + "".join(
+            "\t".join(clv_fit._text(bool(v) if n == "calibration" else float(v)) for n, v in row)
+            + "\n"
+            for row in zip(
+                *[[(n, columns[n][i]) for i in reverse] for n in clv_fit.INPUTS], strict=True
+            )
         )
     )
     stdin, stdout = system.stdin, system.stdout
@@ -398,7 +404,68 @@ def test_the_macro_s_columns_are_the_order_the_script_prints():
     macro = (PROJECT_DIR / "macros/value_model/crm_fit_clv_models.sql").read_text()
     block = macro[macro.index("{% macro crm_clv_fit_columns() %}") :]
     block = block[: block.index("{% endmacro %}")]
-    names = [
-        n for n in re.findall(r"'(\w+)'", block) if n not in ("text", "boolean", "double", "bigint")
-    ]
-    assert names == [name for name, _ in clv_fit.OUTPUTS]
+    head, rest = block.split("{%- for name in [", 1)
+    loop_names, tail = rest.split("]", 1)
+    pairs = re.findall(r"\('(\w+)', '(\w+)'\)", head)
+    pairs += [(name, "double") for name in re.findall(r"'(\w+)'", loop_names)]
+    pairs += re.findall(r"\('(\w+)', '(\w+)'\)", tail)
+    assert pairs == list(clv_fit.OUTPUTS)
+
+
+def test_the_script_answers_skipped_rows_for_the_marker_alone():
+    """On no buyers Spark's macro still sends its marker row (x = -1): the script drops it
+    and answers the 8 rows DuckDB gives for no buyers."""
+    import io
+    import sys as system
+
+    from crm_value import clv_fit
+
+    marker = "\t".join("false" if n == "calibration" else "-1.0" for n in clv_fit.INPUTS)
+    stdin, stdout = system.stdin, system.stdout
+    system.stdin, system.stdout = io.StringIO(marker + "\n"), io.StringIO()
+    try:
+        clv_fit.main(["100", "bgnbd", "all"])
+        printed = system.stdout.getvalue().splitlines()
+    finally:
+        system.stdin, system.stdout = stdin, stdout
+    empty = {n: np.zeros(0, dtype=bool if n == "calibration" else float) for n in clv_fit.INPUTS}
+    expected = clv_fit.fit_rows(empty, clv_fit.Settings(100, "bgnbd", "all"))
+    assert len(printed) == len(expected) == 8
+    assert [line.split("\t")[3] for line in printed] == [r["fit_status"] for r in expected]
+    assert all(r["customers"] == 0 for r in expected)
+
+
+def test_the_fit_does_not_depend_on_how_many_threads_blas_has(tmp_path):
+    """OpenBLAS splits a long dot product over its threads; the fit sums without it, so
+    the dbt process on DuckDB and a Spark executor (or two machines) fit the same bits."""
+    import json
+    import os
+    import subprocess
+    import sys as system
+
+    script = tmp_path / "fit.py"
+    script.write_text(
+        "import json, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from clv_shapes import simulate\n"
+        "from test_clv_fit import _both_windows\n"
+        "from crm_value import clv_fit\n"
+        "columns = _both_windows(simulate('heterogeneous', customers=30000))\n"
+        "rows = clv_fit.fit_rows(columns, clv_fit.Settings(100, 'bgnbd', 'all'))\n"
+        "print(json.dumps(rows))\n",
+        encoding="utf-8",
+    )
+    answers = []
+    for threads in ("1", "4"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+        run = subprocess.run(
+            [system.executable, str(script), os.path.dirname(__file__)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
+        answers.append(json.loads(run.stdout))
+    assert answers[0] == answers[1]
+    assert sum(r["is_usable"] for r in answers[0]) >= 6
