@@ -34,8 +34,9 @@ $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
 	touch $@
 
 ## test-spark: set up with Spark, then the Spark tests alone: the project parses on Spark,
-## the demo and 20,000 generated customers built on Spark equal DuckDB's builds table by
-## table, and a bad raw file gets DuckDB's message
+## a refresh of the demo on Spark publishes what a DuckDB refresh publishes, 20,000
+## generated customers built on Spark equal DuckDB's build table by table, and a bad raw
+## file gets DuckDB's message
 test-spark: setup-spark
 	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py
 

@@ -19,11 +19,11 @@
 {% endmacro %}
 
 {#-
-    On Spark the history store is not read yet (crm_tier_history_store is empty there), so
-    the mart holds this build's date alone, as it does on DuckDB without a store: a plain
-    Parquet table. (Its incremental form would be `insert_overwrite` of the dates'
-    partitions, as Parquet tables cannot `delete`; but Spark moves partition columns to
-    the end, and the mart's columns would no longer be in the contract's order.)
+    On Spark the mart is a plain Parquet table, rebuilt whole from the store and this
+    build's snapshot (what a full build gives on DuckDB). Its incremental form would be
+    `insert_overwrite` of the dates' partitions, as Parquet tables cannot `delete`; but
+    Spark moves partition columns to the end, and the mart's columns would no longer be in
+    the contract's order.
 -#}
 {% macro spark__crm_tier_history_config() %}
     {{ return({

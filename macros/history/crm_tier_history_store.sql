@@ -37,15 +37,39 @@
     {{ crm_typed_tier_history(stored) }}
 {% endmacro %}
 
-{#- Another engine: without a store the history is empty, as on DuckDB; a store is refused. -#}
-{% macro default__crm_tier_history_store() %}
-    {%- do crm_require_no_history_store() -%}
-    {{ crm_typed_tier_history(none) }}
+{#-
+    Spark: the store's files through one temporary view that merges their schemas (a
+    column an older file lacks reads as null there); a column no stored file has is null.
+    Spark reads the folder's own *.parquet files and skips hidden ones (a snapshot being
+    written is a hidden file until it is renamed into place).
+-#}
+{% macro spark__crm_tier_history_store() %}
+    {%- set history_dir = crm_tier_history_dir() -%}
+    {%- if history_dir == '' or not execute or crm_tier_history_files() | length == 0 -%}
+        {{ return(crm_typed_tier_history(none)) }}
+    {%- endif -%}
+    {%- for char in ['{', '}', '\\'] if char in history_dir -%}
+        {{ exceptions.raise_compiler_error(
+            "CRM_HISTORY_DIR '" ~ history_dir ~ "' holds " ~ char ~ ", which Spark's reader "
+            ~ "takes as a pattern: rename the folder, or run `crm-value refresh`, which reads "
+            ~ "it through a plain alias") }}
+    {%- endfor -%}
+    {%- set view = 'crm_tier_history_stored' -%}
+    {%- do run_query(
+        "create or replace temporary view " ~ view ~ " using parquet options (path "
+        ~ crm_text_literal(history_dir) ~ ", mergeSchema 'true', pathGlobFilter '*.parquet')") -%}
+    {%- set have = run_query("select * from " ~ view ~ " limit 0").column_names | map('lower') | list -%}
+    {%- set columns = [] -%}
+    {%- for column in crm_tier_history_columns() -%}
+        {%- do columns.append(column if column in have else 'null as ' ~ column) -%}
+    {%- endfor -%}
+    {{ return(crm_typed_tier_history("select " ~ columns | join(', ') ~ " from " ~ view, by_name=false)) }}
 {% endmacro %}
 
 {#- The history's columns, typed as the mart types them, over `stored_sql` (none: no rows);
-    a column a stored file lacks reads as null. -#}
-{% macro crm_typed_tier_history(stored_sql) %}
+    a column a stored file lacks reads as null. `stored_sql` is matched to the columns by
+    name, or (by_name false) has exactly the history's columns, in order. -#}
+{% macro crm_typed_tier_history(stored_sql, by_name=true) %}
     select
         {% for column in crm_tier_history_columns() -%}
             {{ column }}{{ ',' if not loop.last }}
@@ -54,7 +78,7 @@
         select * from ({{ crm_tier_snapshot() }}) as typed
         where false
         {%- if stored_sql %}
-            union all by name
+            union all{{ ' by name' if by_name }}
             {{ stored_sql }}
         {%- endif %}
     ) as snapshots

@@ -55,6 +55,10 @@
     {%- if relation is none -%}
         {{ return({'fold': false, 'reason': 'no earlier state', 'previous': none}) }}
     {%- endif -%}
+    {%- if not crm_reads_own_table() -%}
+        {{ return({'fold': false, 'reason': adapter.type() ~ ' drops the earlier state before the build',
+            'previous': none}) }}
+    {%- endif -%}
     {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {%- for needed in ['history_fingerprint', 'snapshot_hash', 'first_snapshot_date', 'snapshots'] -%}
         {%- if needed not in have -%}
@@ -98,39 +102,41 @@
         ~ previous.as_of_date, 'previous': previous}) }}
 {% endmacro %}
 
-{#- The stored snapshot files (DuckDB): [{'as_of_date', 'path', 'stamp'}] in date order. -#}
+{#-
+    The stored snapshot files: [{'as_of_date', 'path', 'stamp'}] in date order, the stamp
+    '<size>|<modified, microseconds>'. Listed as the raw files are (crm_list_raw_files), so
+    every engine sees the same files and stamps.
+-#}
 {% macro crm_tier_history_files() %}
-    {{ return(adapter.dispatch('crm_tier_history_files', 'crm_value')()) }}
-{% endmacro %}
-
-{% macro duckdb__crm_tier_history_files() %}
     {%- set history_dir = crm_tier_history_dir() -%}
     {%- set files = [] -%}
     {%- if history_dir == '' or not execute -%}
         {{ return(files) }}
     {%- endif -%}
-    {%- set found = run_query(
-        "select filename, cast(size as varchar) || '|' || cast(epoch_us(last_modified) as varchar) "
-        ~ "from read_blob('" ~ history_dir ~ "/*.parquet') order by filename") -%}
-    {%- for path, stamp in found.rows -%}
-        {%- set name = path.replace('\\', '/').split('/')[-1] -%}
-        {%- do files.append({'as_of_date': name[:-8], 'path': path, 'stamp': stamp}) -%}
+    {%- for found in crm_list_raw_files([history_dir ~ '/*.parquet']) -%}
+        {%- set name = found.file.replace('\\', '/').split('/')[-1] -%}
+        {%- do files.append({
+            'as_of_date': name[:-8], 'path': found.file,
+            'stamp': found.size ~ '|' ~ found.modified}) -%}
     {%- endfor -%}
     {{ return(files | sort(attribute='as_of_date')) }}
 {% endmacro %}
 
-{#- Another engine: no store (CRM_HISTORY_DIR unset) is no files; a store is refused. -#}
-{% macro default__crm_tier_history_files() %}
-    {%- do crm_require_no_history_store() -%}
-    {{ return([]) }}
+{#-
+    Whether a model may read its own table while it is rebuilt: dbt-duckdb builds the new
+    table beside the old one and swaps them; dbt-spark drops a Parquet table before it
+    writes the new one, so there the state is recomputed and no pair of dates is kept.
+-#}
+{% macro crm_reads_own_table() %}
+    {{ return(adapter.dispatch('crm_reads_own_table', 'crm_value')()) }}
 {% endmacro %}
 
-{% macro crm_require_no_history_store() %}
-    {%- if execute and crm_tier_history_dir() != '' -%}
-        {{ exceptions.raise_compiler_error(
-            "The tier-history store (CRM_HISTORY_DIR) is read on DuckDB only so far (adapter "
-            ~ adapter.type() ~ "): unset CRM_HISTORY_DIR for a history of the build's own date") }}
-    {%- endif -%}
+{% macro default__crm_reads_own_table() %}
+    {{ return(true) }}
+{% endmacro %}
+
+{% macro spark__crm_reads_own_table() %}
+    {{ return(false) }}
 {% endmacro %}
 
 {#- A fingerprint of stored files (their dates, sizes and times), the tier schemes and the key rules. -#}
@@ -176,7 +182,7 @@
     {%- set dates = stamps.keys() | sort -%}
     {%- set kept_before = [] -%}
     {%- set relation = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {%- if relation is not none and not flags.FULL_REFRESH -%}
+    {%- if relation is not none and not flags.FULL_REFRESH and crm_reads_own_table() -%}
         {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
         {%- if 'from_stamp' in have and 'to_stamp' in have and 'computed_as_of_date' in have -%}
             {%- set found = run_query(

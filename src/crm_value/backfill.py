@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--from {args.start} is after --to {args.end}")
     if args.last is not None and (args.last < 1 or args.every is None):
         parser.error("--last needs a count of at least 1 and --every")
-    raw, overrides, serve_dir, warehouse = where_to_work(parser, args)
+    raw, overrides, serve_dir, warehouse, _ = where_to_work(parser, args)
     if "as_of_date" in overrides:
         parser.error("--vars may not set as_of_date: the backfill sets it for each date")
     serve_dir, warehouse = serve_dir.resolve(), warehouse.resolve()

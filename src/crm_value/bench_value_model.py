@@ -27,6 +27,13 @@ with their tests) into a fresh serving folder, against the one full `dbt build`.
    the same folder through CRM_RAW_DIR into another fresh DuckDB file. Its artifacts and logs
    go to the cache folder, so a run does not touch the project's own `target/`.
 
+With `--spark` it also measures `dbt build --target spark` (every seed, model and test, on
+pyspark in the dbt process, `local[*]`) on the same files into a fresh Spark warehouse,
+next to DuckDB's build, and cross-checks Spark's tables against the hand-written script as
+DuckDB's are. Spark's peak memory is the largest sum of the resident sets of the dbt
+process and its descendants (the JVM is one), sampled every 0.2 s from /proc: the JVM is
+not a child that dbt waits for, so `ru_maxrss` would miss it.
+
 Then both warehouses are opened read-only and compared: rows of RFM / ABC / pyramid on each
 side, and the customers whose rfm_cell, rfm8 / named segment, abc_class or pyramid_tier
 differ (a full join on customer_id, so a customer present on one side only counts as a
@@ -328,6 +335,78 @@ def _refresh_stages(serve: Path) -> list[tuple[str, str]]:
     return [(stage, f"{last[f'{stage}_seconds']:.1f}") for stage in stages]
 
 
+def _tree_rss_kib(root: int) -> int:
+    """The summed resident set (KiB) of process `root` and all its descendants (/proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:  # it ended meanwhile
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(entry.name)] = int(line.split()[1])
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def _run_sampled(label: str, cmd: list[str], env: dict[str, str], log: Path) -> Measurement:
+    """Run `cmd` as one child; return its wall time and the peak of its process tree's
+    summed RSS, sampled every 0.2 s (for commands whose memory is in a grandchild)."""
+    peak = 0
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            time.sleep(0.2)
+        wall = time.perf_counter() - start
+    return Measurement(label, wall, peak / 1024, proc.returncode, log)
+
+
+def _measure_spark(cache: Path, data_dir: Path, memory: str) -> tuple[Measurement, Path]:
+    """Time `dbt build --target spark` on the files into a fresh Spark warehouse; returns
+    the measurement and a DuckDB file whose views read the tables Spark wrote."""
+    spark = cache / "spark"
+    shutil.rmtree(spark, ignore_errors=True)
+    spark.mkdir(parents=True)
+    env = dbt_env(data_dir, spark / "unused.duckdb", target="spark")
+    env.update(
+        CRM_SPARK_WAREHOUSE=str(spark / "warehouse"),
+        CRM_SPARK_METASTORE=str(spark / "metastore"),
+        CRM_SPARK_DRIVER_MEMORY=memory,
+    )
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR)]
+    cmd += ["--target-path", str(spark / "target"), "--log-path", str(spark / "logs")]
+    label = f"dbt build on Spark (local, driver {memory})"
+    measured = _run_sampled(label, cmd, env, cache / "spark.log")
+    views = _fresh(cache / "spark_views.duckdb")
+    if measured.exit_code == 0:
+        import duckdb  # after the measurement, as in _cross_check
+
+        with duckdb.connect(str(views)) as con:
+            for schema in sorted((spark / "warehouse").glob("*.db")):
+                name = schema.name.removesuffix(".db")
+                con.execute(f'create schema if not exists "{name}"')
+                for table in sorted(p for p in schema.iterdir() if any(p.glob("*.parquet"))):
+                    con.execute(
+                        f'create view "{name}"."{table.name}" as select * from '
+                        f"read_parquet('{table}/*.parquet')"
+                    )
+    return measured, views
+
+
 def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str, str, str]]:
     """Compare the two warehouses; rows of (what, hand-written, dbt, customers differing)."""
     import duckdb  # only now, after the measurements: this process stays small until then
@@ -350,8 +429,11 @@ def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str,
     ]
     for label, hw_table, dbt_relation in _STAGING:
         hw_rows = scalar(f"SELECT count(*) FROM hw.main.{hw_table}")
-        dbt_rows = scalar(f"SELECT count(*) FROM dw.{dbt_relation}")
-        rows.append((label, f"{hw_rows:,}", f"{dbt_rows:,}", ""))
+        try:
+            dbt_rows = f"{scalar(f'SELECT count(*) FROM dw.{dbt_relation}'):,}"
+        except duckdb.CatalogException:  # a view on Spark: no files to read here
+            dbt_rows = "(a view)"
+        rows.append((label, f"{hw_rows:,}", dbt_rows, ""))
     for label, hw_table, dbt_relation, columns in _MARTS:
         hw_rows = scalar(f"SELECT count(*) FROM hw.main.{hw_table}")
         dbt_rows = scalar(f"SELECT count(*) FROM dw.{dbt_relation}")
@@ -447,6 +529,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure a backfill of N monthly dates of the tier history on the files",
     )
     parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="also measure `dbt build --target spark` on the files (make setup-spark first)",
+    )
+    parser.add_argument(
+        "--spark-memory", default="8g", help="the Spark driver's memory with --spark (8g)"
+    )
+    parser.add_argument(
         "--daily",
         type=int,
         metavar="N",
@@ -488,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.backfill:
         backfill = _measure_backfill(cache, data_dir, args.backfill)
         results.append(backfill)
+    if args.spark:
+        on_spark, spark_views = _measure_spark(cache, data_dir, args.spark_memory)
+        results.append(on_spark)
     rows = [
         (m.label, f"{m.wall_s:.1f}", f"{m.peak_rss_mib:,.0f}", str(m.exit_code)) for m in results
     ]
@@ -521,6 +614,15 @@ def main(argv: list[str] | None = None) -> int:
                 "",
             )
         )
+    if args.spark:
+        rows.append(
+            (
+                "ratio Spark / DuckDB dbt build",
+                f"{on_spark.wall_s / dbt_build.wall_s:.2f}x",
+                f"{on_spark.peak_rss_mib / dbt_build.peak_rss_mib:.2f}x",
+                "",
+            )
+        )
     _print_table(("", "wall s", "peak RSS MiB", "exit"), rows)
     if args.backfill and backfill.exit_code == 0:
         print("\nbackfill: seconds per date (the first also builds the staging layer)")
@@ -549,6 +651,10 @@ def main(argv: list[str] | None = None) -> int:
     if not failed:
         print("\ncross-check (differing: customers, full join on customer_id)")
         _print_table(("", "hand-written", "dbt", "differing"), _cross_check(hw_db, dbt_db))
+        if args.spark:
+            print("\ncross-check of Spark's build (differing: customers)")
+            rows = _cross_check(hw_db, spark_views)
+            _print_table(("", "hand-written", "dbt on Spark", "differing"), rows)
     if not args.keep_warehouses:
         for database in (hw_db, dbt_db):
             _fresh(database)

@@ -32,6 +32,7 @@ import contextlib
 import ctypes
 import datetime as dt
 import fcntl
+import importlib.util
 import json
 import os
 import re
@@ -51,9 +52,10 @@ from typing import Any
 
 import duckdb
 
-from crm_value import history, run_history
+from crm_value import history, run_history, spark_work
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
 from crm_value.publish import (
+    SERVED_SCHEMAS,
     clear_leftovers,
     current_problem,
     current_release,
@@ -80,6 +82,7 @@ KEEP_RUN_REPORTS = 50
 # before as_of_date): an empty one is never published, a large drop needs a flag.
 CUSTOMER_MART = "marts.fct_customer_rfm"
 MAX_CUSTOMER_DROP = 0.5  # --max-customer-drop's default
+REFRESH_TARGETS = ("duckdb", "spark")  # the profile's targets a refresh builds on
 INTERRUPT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _PR_SET_PDEATHSIG = 1
 
@@ -160,9 +163,11 @@ def _run_dbt(
     work_dir: Path,
     history_dir: Path | None = None,
     command: list[str] | None = None,
+    target: str | None = None,
 ) -> tuple[int, str]:
     """Run one dbt command as a child process (or `command`, a program that runs dbt in
-    its own process); stream and return its output.
+    its own process), on the profile's `target` (None: CRM_TARGET as it is); stream and
+    return its output.
 
     A child, not dbt's Python API: dbt-duckdb keeps the database open in its process,
     and a crash inside dbt must not take the refresh (and its history row) with it.
@@ -178,7 +183,7 @@ def _run_dbt(
         "--log-path",
         str(work_dir / "logs"),
     ]
-    env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format, history_dir)
+    env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format, history_dir, target)
     lines: list[str] = []
     with subprocess.Popen(
         cmd,
@@ -681,6 +686,9 @@ class _Run:
     # build reads no stored history (a new input starts a new history).
     history_reader: Path | None = None
     worker: _DbtWorker = field(default_factory=_DbtWorker)
+    # The profile's target: duckdb (the work database) or spark (Spark's warehouse, whose
+    # tables the refresh reads through a DuckDB copy: crm_value.spark_work).
+    target: str = "duckdb"
 
     @property
     def work_dir(self) -> Path:
@@ -700,7 +708,11 @@ class _Run:
             dumps_vars(self.dbt_vars),
         ]
         env = dbt_env(
-            raw.read_dir or raw.raw_dir, self.warehouse, raw.raw_format, self.history_reader
+            raw.read_dir or raw.raw_dir,
+            self.warehouse,
+            raw.raw_format,
+            self.history_reader,
+            self.target,
         )
         code, output = self.worker.run(args, flags, env)
         if raw.read_dir is not None and raw.raw_dir is not None:  # name the user's folder
@@ -791,12 +803,9 @@ class _Run:
         else:
             _say("2/4 source freshness")
             stage_start = time.perf_counter()
-            (self.work_dir / "target" / "sources.json").unlink(missing_ok=True)
-            self.dbt(["source", "freshness"])
-            sources = _artifact(self.work_dir, "sources.json")
+            sources = self.source_freshness()
             if sources is None:
                 raise StageFailed("freshness", "dbt source freshness wrote no results")
-            shutil.copy(self.work_dir / "target" / "sources.json", report_dir / "sources.json")
             row["freshness_seconds"] = round(time.perf_counter() - stage_start, 2)
             errors, warnings = _freshness_verdict(sources)
             if errors:
@@ -804,9 +813,12 @@ class _Run:
             row["freshness"] = ("warn: " + "; ".join(warnings)) if warnings else "pass"
         _say(f"2/4 freshness: {row['freshness']}")
 
-        # 3. Build and test everything in the work database.
+        # 3. Build and test everything in the work database (or Spark's warehouse).
         self.stage = "build"
-        _say(f"3/4 dbt build into the work database {self.warehouse}")
+        if self.target == "spark":
+            _say(f"3/4 dbt build on Spark, into its warehouse {spark_work.warehouse_dir()}")
+        else:
+            _say(f"3/4 dbt build into the work database {self.warehouse}")
         stage_start = time.perf_counter()
         (self.work_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # Unit tests check the SQL against fixed inputs, not the data: they run where the
@@ -818,13 +830,14 @@ class _Run:
         if results is not None:
             shutil.copy(self.work_dir / "target" / "run_results.json", report_dir)
         counts, failures, warned = _summarise_build(results)
+        work_db = self.work_tables(results)
         row.update(
             dbt_nodes_passed=counts["passed"],
             dbt_nodes_warned=counts["warned"],
             dbt_nodes_failed=counts["failed"],
             warnings="; ".join(filter(None, [row.get("warnings"), ", ".join(warned)])) or None,
         )
-        facts = _work_db_facts(self.warehouse, results)
+        facts = _work_db_facts(work_db, results)
         row.update(facts)
         if row.get("clv_status"):
             _say(f"    CLV: {row['clv_status']}")
@@ -846,7 +859,7 @@ class _Run:
         self.stage = "publish"
         _say("4/4 publish")
         _check_release_size(
-            _customers_built(self.warehouse),
+            _customers_built(work_db),
             row["as_of_date"],
             served,
             self.options["max_customer_drop"],
@@ -855,7 +868,7 @@ class _Run:
         meta = {key: row[key] for key in ("run_id", "as_of_date", "raw_input", "dbt_vars")}
         try:
             release, tables = publish(
-                self.warehouse, self.serve_dir, self.run_name, meta, _built_models(results), _say
+                work_db, self.serve_dir, self.run_name, meta, _built_models(results), _say
             )
         except (OSError, duckdb.Error, RuntimeError) as exc:
             raise StageFailed(
@@ -876,6 +889,51 @@ class _Run:
         except OSError as exc:  # published already; a leftover folder is no failure
             _say(f"warning: old releases were not all removed: {exc}")
         return release
+
+    def source_freshness(self) -> dict[str, Any] | None:
+        """dbt source freshness on the raw files; its sources.json (None: it wrote none),
+        copied into the run's report. Freshness asks the files, not the warehouse: on
+        Spark it runs on the duckdb target, whose sources read the files themselves, in
+        a child of its own with a scratch database."""
+        if self.target == "spark":
+            scratch = self.work_dir / "freshness"
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir()
+            _run_dbt(
+                ["source", "freshness", "--vars", dumps_vars(self.dbt_vars)],
+                self.raw,
+                scratch / "scratch.duckdb",
+                scratch,
+                target="duckdb",
+            )
+            found = scratch / "target" / "sources.json"
+        else:
+            found = self.work_dir / "target" / "sources.json"
+            found.unlink(missing_ok=True)
+            self.dbt(["source", "freshness"])
+        if not found.exists():
+            return None
+        shutil.copy(found, Path(self.row["report_dir"]) / "sources.json")
+        return json.loads(found.read_text(encoding="utf-8"))
+
+    def work_tables(self, results: dict[str, Any] | None) -> Path:
+        """The DuckDB file the refresh reads the build's tables from: the work database,
+        or on Spark a copy of what the build wrote (crm_value.spark_work)."""
+        if self.target != "spark":
+            return self.warehouse
+        copy = self.work_dir / "spark_tables.duckdb"
+        try:
+            copied = spark_work.copy_to_duckdb(
+                spark_work.warehouse_dir(),
+                self.work_dir / "target" / "manifest.json",
+                results,
+                copy,
+                SERVED_SCHEMAS,
+            )
+        except (OSError, RuntimeError, duckdb.Error, ValueError) as exc:
+            raise StageFailed("build", f"the Spark build's tables cannot be read: {exc}") from exc
+        _say(f"    {len(copied)} tables read from Spark's warehouse")
+        return copy
 
 
 def _keep_history(serve_dir: Path, release: Path, row: dict[str, Any], new_input: bool) -> None:
@@ -919,6 +977,7 @@ def refresh(
     keep_releases: int = 3,
     new_source: bool = False,
     max_customer_drop: float = MAX_CUSTOMER_DROP,
+    target: str = "duckdb",
 ) -> RefreshResult:
     """Run one audited refresh; publish only if every stage passes.
 
@@ -974,6 +1033,7 @@ def refresh(
         run = _Run(
             raw, serve_dir, warehouse, project_vars(overrides), started_at, run_name, row, options
         )
+        run.target = target
         try:
             with (
                 _literal_reader(raw) as reader,
@@ -1060,11 +1120,22 @@ def _work_database_problem(warehouse: Path, serve_dir: Path) -> str | None:
     return None
 
 
+def _has(module: str) -> bool:
+    """Whether `module` can be imported here (without importing it)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is missing
+        return False
+
+
 def where_to_work(
-    parser: argparse.ArgumentParser, args: argparse.Namespace
-) -> tuple[RawInput, dict[str, Any], Path, Path]:
-    """The input, the --vars, the serving folder and the work database of a refresh or a
-    backfill, from its arguments and the environment; a bad one is the parser's error."""
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    targets: tuple[str, ...] = ("duckdb",),
+) -> tuple[RawInput, dict[str, Any], Path, Path, str]:
+    """The input, the --vars, the serving folder, the work database and the profile's
+    target (one of `targets`) of a refresh or a backfill, from its arguments and the
+    environment; a bad one is the parser's error."""
     try:
         raw = RawInput.from_env(args.raw_dir, args.format)
         overrides = parse_vars(args.vars)
@@ -1073,20 +1144,30 @@ def where_to_work(
     for name in ("CRM_SERVE_DIR", "CRM_WAREHOUSE_PATH"):
         if name in os.environ and not os.environ[name].strip():
             parser.error(f"{name} is set but empty: unset it for the default, or set a path")
-    target = os.environ.get("CRM_TARGET", "duckdb")
-    if target != "duckdb":
+    target = getattr(args, "target", None) or os.environ.get("CRM_TARGET", "duckdb")
+    if target not in targets:
+        where = "--target" if getattr(args, "target", None) else "CRM_TARGET"
         parser.error(
-            f"CRM_TARGET is {target!r}: the refresh and the backfill build, audit and publish "
-            "on the duckdb target only so far. On Spark, build with "
+            f"{where} is {target!r}: `{parser.prog}` runs on "
+            + " or ".join(repr(t) for t in targets)
+            + ". The refresh builds, audits and publishes on the duckdb and spark targets "
+            "(spark: pyspark in this process, whose warehouse is a local folder); the "
+            "backfill on duckdb only. On another target, build with "
             f"`CRM_TARGET={target.strip() or 'spark'} dbt build` (README, 'On Spark'), or "
             "unset CRM_TARGET"
+        )
+    missing = [m for m in ("pyspark", "dbt.adapters.spark") if target == "spark" and not _has(m)]
+    if missing:
+        parser.error(
+            f"the spark target needs {' and '.join(missing)}, which `make setup` leaves out: "
+            "run `make setup-spark` (requirements-spark.txt) first"
         )
     serve_dir = args.serve_dir or Path(os.environ.get("CRM_SERVE_DIR") or DEFAULT_SERVE_DIR)
     warehouse = args.warehouse or Path(os.environ.get("CRM_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE)
     problem = _work_database_problem(warehouse, serve_dir)
     if problem:
         parser.error(problem)
-    return raw, overrides, serve_dir, warehouse
+    return raw, overrides, serve_dir, warehouse, target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1102,6 +1183,13 @@ def main(argv: list[str] | None = None) -> int:
         "--warehouse",
         type=Path,
         help="work database (default: $CRM_WAREHOUSE_PATH, else crm_value.duckdb)",
+    )
+    parser.add_argument(
+        "--target",
+        choices=REFRESH_TARGETS,
+        help="the profile's target the build runs on (default: $CRM_TARGET, else duckdb); "
+        "spark builds in Spark's warehouse ($CRM_SPARK_WAREHOUSE) and publishes the same "
+        "release",
     )
     parser.add_argument("--vars", help="dbt vars as YAML or JSON, as `dbt build --vars`")
     parser.add_argument("--skip-freshness", action="store_true", help="do not check freshness")
@@ -1130,7 +1218,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--keep-releases must be at least 1")
     if not 0 <= args.max_customer_drop <= 1:
         parser.error("--max-customer-drop must be between 0 and 1")
-    raw, overrides, serve_dir, warehouse = where_to_work(parser, args)
+    raw, overrides, serve_dir, warehouse, target = where_to_work(parser, args, REFRESH_TARGETS)
     if args.reprocess_changed:
         overrides = {**overrides, "changed_raw_files": "reprocess"}
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
@@ -1144,6 +1232,7 @@ def main(argv: list[str] | None = None) -> int:
             args.keep_releases,
             args.new_source,
             args.max_customer_drop,
+            target,
         )
     except RefreshBusy as exc:
         print(f"[refresh] {exc}", file=sys.stderr)

@@ -28,12 +28,14 @@ import pytest
 from conftest import (
     AS_OF,
     CLEAN,
+    CRM_VALUE,
     PROJECT_DIR,
     RawFolder,
     dbt_children_of,
     fingerprint,
     history,
     refresh_args,
+    refresh_env,
     run_dbt,
     run_refresh,
     serving_file,
@@ -153,12 +155,40 @@ def test_an_empty_raw_dir_variable_is_an_error_not_the_demo(copy_of):
 
 def test_a_refresh_on_another_target_is_refused_before_anything_runs(tmp_path):
     serve = tmp_path / "serve"
-    for target in ("spark", ""):
+    for target in ("spark_thrift", ""):
         code, output = refresh(serve, env={"CRM_TARGET": target})
         assert code == 2, output
-        assert f"CRM_TARGET is {target!r}: the refresh and the backfill" in output
+        assert (
+            f"CRM_TARGET is {target!r}: `crm-value refresh` runs on 'duckdb' or 'spark'" in output
+        )
         no_traceback(output)
+    code, output = refresh(serve, "--target", "spark_thrift")
+    assert code == 2 and "invalid choice: 'spark_thrift'" in output, output
+    backfill = subprocess.run(
+        [str(CRM_VALUE), "backfill", "--serve-dir", str(serve), "--last", "2", "--every", "month"],
+        env={**refresh_env(), "CRM_TARGET": "spark"},
+        capture_output=True,
+        text=True,
+    )
+    output = backfill.stdout + backfill.stderr
+    assert backfill.returncode == 2, output
+    assert "CRM_TARGET is 'spark': `crm-value backfill` runs on 'duckdb'" in output
+    no_traceback(output)
     assert not serve.exists()  # nothing ran, nothing was recorded
+
+
+def test_the_spark_target_without_its_packages_says_how_to_add_them(tmp_path, monkeypatch, capsys):
+    from crm_value import refresh as refresh_module
+
+    monkeypatch.delenv("CRM_TARGET", raising=False)
+    monkeypatch.setattr(refresh_module, "_has", lambda module: module != "pyspark")
+    with pytest.raises(SystemExit) as stop:
+        refresh_module.main(["--serve-dir", str(tmp_path / "serve"), "--target", "spark"])
+    assert stop.value.code == 2
+    said = capsys.readouterr().err
+    assert "the spark target needs pyspark, which `make setup` leaves out" in said
+    assert "run `make setup-spark`" in said
+    assert not (tmp_path / "serve").exists()
 
 
 @row("H02")
