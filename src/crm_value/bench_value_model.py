@@ -399,10 +399,10 @@ def _measure_spark(cache: Path, data_dir: Path, memory: str) -> tuple[Measuremen
             for schema in sorted((spark / "warehouse").glob("*.db")):
                 name = schema.name.removesuffix(".db")
                 con.execute(f'create schema if not exists "{name}"')
-                for table in sorted(p for p in schema.iterdir() if any(p.glob("*.parquet"))):
-                    con.execute(
+                for table in sorted(p for p in schema.iterdir() if any(p.rglob("*.parquet"))):
+                    con.execute(  # a partitioned table (the batch stores) is a folder tree
                         f'create view "{name}"."{table.name}" as select * from '
-                        f"read_parquet('{table}/*.parquet')"
+                        f"read_parquet('{table}/**/*.parquet', hive_partitioning = true)"
                     )
     return measured, views
 
