@@ -70,7 +70,7 @@ ruff: setup
 	$(BIN)/ruff format --check src tests
 
 pytest: setup
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2 --dist worksteal --durations=40
 
 ## dbt-build: the dbt build alone, into the work database (no expectations, no publish)
 dbt-build: setup

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, run_dbt, run_refresh
+from conftest import CLEAN, PROJECT_DIR, run_dbt, run_refresh
 
 from crm_value.generate import generate
 
@@ -177,6 +177,26 @@ def test_a_refresh_on_spark_publishes_what_a_refresh_on_duckdb_publishes(tmp_pat
         "intermediate.int_customer_tier_runs",
         "marts.fct_customer_clv",
     } <= built
+
+
+def test_a_stale_export_stops_a_refresh_on_spark_at_freshness(tmp_path):
+    """Freshness asks the files, on the duckdb target, before anything is built on Spark:
+    the small fixture's newest order is of 2025, past its error age."""
+    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
+    raw = tmp_path / "raw"
+    shutil.copytree(CLEAN, raw)
+    env = {
+        "CRM_SPARK_WAREHOUSE": str(tmp_path / "warehouse"),
+        "CRM_SPARK_METASTORE": str(tmp_path / "metastore"),
+    }
+    run = run_refresh(raw, tmp_path / "serve", None, "--target", "spark", env=env)
+    assert run.returncode == 1, run.output[-4000:]
+    assert "FAILED at stage 'freshness'" in run.output, run.output[-4000:]
+    assert re.search(r"source orders: newest row .* error after 7 days", run.output)
+    assert "3/4 dbt build" not in run.output
+    assert not (tmp_path / "serve" / "current").exists()
+    reports = list((tmp_path / "serve" / "runs").glob("*/sources.json"))
+    assert len(reports) == 1  # dbt's freshness results, kept with the run
 
 
 def test_generated_raw_files_on_spark_equal_duckdb(tmp_path):
