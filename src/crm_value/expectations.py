@@ -56,6 +56,7 @@ import hashlib
 import html
 import json
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -467,6 +468,7 @@ def _row_checks(
     the entity's rejected share of rows. `per_file` (orders from a folder of increments):
     an order_id must be unique within each file; a later file's row for the same order
     replaces the earlier one (a status change), as the dbt validation has it."""
+    _import_gx()
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -556,6 +558,7 @@ def _row_checks(
 def _customer_file_checks(dbt_vars: dict[str, Any], as_of_date: dt.date) -> list[_Check]:
     """Completeness (one check per profile field, and one for the whole file, which is
     what the dbt audit counts) and timeliness of the customer files."""
+    _import_gx()
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -603,9 +606,26 @@ def _customer_file_checks(dbt_vars: dict[str, Any], as_of_date: dt.date) -> list
     return checks
 
 
+@functools.cache
+def _import_gx() -> None:
+    """Import Great Expectations without pyspark. GX imports pyspark when it is
+    installed (`make setup-spark`), which costs every door about half a second and prints
+    pyspark's warnings about pandas; the door validates pandas frames only. pyspark is
+    hidden for GX's import alone, and only when nothing imported it before."""
+    hide = "pyspark" not in sys.modules
+    if hide:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # its import raises
+    try:
+        import great_expectations  # noqa: F401
+    finally:
+        if hide and sys.modules.get("pyspark", False) is None:
+            del sys.modules["pyspark"]
+
+
 def _gx_context() -> Any:
     """An ephemeral GX context with analytics and progress bars off."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    _import_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -661,6 +681,7 @@ def _gx_error(exception_info: dict[str, Any]) -> str | None:
 
 def _validate(context: Any, suite: str, frame: pd.DataFrame, checks: list[_Check]) -> _SuiteOutcome:
     """Run one suite on one frame and describe every expectation."""
+    _import_gx()
     import great_expectations as gx
 
     asset = context.data_sources.get("raw_files").add_dataframe_asset(suite)
@@ -816,6 +837,7 @@ def _without_batch_fingerprint() -> Iterator[None]:
     expectation of the suite together. GX has no option for it, so the threshold is set to
     0 and restored afterwards; a test checks that the marker stays absent.
     """
+    _import_gx()
     from great_expectations.execution_engine import pandas_execution_engine as engine
 
     saved = engine.HASH_THRESHOLD

@@ -8,8 +8,11 @@ trip on what it exists to catch and to stay quiet on the clean files.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -456,3 +459,27 @@ def test_a_folder_is_judged_one_delivery_at_a_time(raw: RawFolder, tmp_path: Pat
     assert stricter.already_judged == {}
     (suite,) = [s for s in report_of(stricter)["suites"] if s["name"] == "orders"]
     assert (suite["rows"], suite["scope"]) == (49, "every row")
+
+
+def test_the_door_does_not_import_pyspark(tmp_path: Path):
+    """With pyspark installed (`make setup-spark`), GX would import it on every door: half
+    a second and pyspark's warnings. The door hides it from GX's import; pyspark stays
+    importable afterwards. (Without pyspark the first check holds trivially.)"""
+    script = (
+        "import datetime as dt, sys\n"
+        "from pathlib import Path\n"
+        "from crm_value.expectations import run_expectations\n"
+        "from crm_value.settings import RawInput, project_vars\n"
+        f"run_expectations(RawInput(Path({str(CLEAN)!r}), 'csv'), project_vars({AS_OF!r}),\n"
+        f"    dt.datetime(2025, 7, 2), Path({str(tmp_path)!r}))\n"
+        "print('pyspark' in sys.modules)\n"
+        "import importlib.util\n"
+        "print(importlib.util.find_spec('pyspark') is not None)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    imported, installed = run.stdout.split()[-2:]
+    assert imported == "False", run.stdout
+    assert "FutureWarning" not in run.stderr
+    if importlib.util.find_spec("pyspark") is not None:
+        assert installed == "True"  # hidden from GX only, not from the process
