@@ -565,7 +565,10 @@ def main(argv: list[str] | None = None) -> int:
     dbt_cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR), "--target-path", str(dbt_target)]
     dbt_cmd += ["--log-path", str(cache / "dbt_logs")]
     dbt_build = _run_measured(
-        "dbt build (models + tests)", dbt_cmd, dbt_env(data_dir, dbt_db), cache / "dbt.log"
+        "dbt build (models + tests)",
+        dbt_cmd,
+        dbt_env(data_dir, dbt_db, target="duckdb"),
+        cache / "dbt.log",
     )
 
     print(

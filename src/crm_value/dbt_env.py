@@ -36,8 +36,9 @@ def dbt_env(
         env["CRM_HISTORY_DIR"] = str(history_dir)
     if target is not None:
         env["CRM_TARGET"] = target
-    if env.get("CRM_TARGET", "duckdb") == "spark":
-        env.setdefault("PYSPARK_PYTHON", sys.executable)
+    # On Spark, an empty PYSPARK_PYTHON (a scheduler's blank variable) is no interpreter.
+    if env.get("CRM_TARGET", "duckdb") == "spark" and not env.get("PYSPARK_PYTHON"):
+        env["PYSPARK_PYTHON"] = sys.executable
     env.update(
         CRM_RAW_FORMAT=raw_format,
         CRM_WAREHOUSE_PATH=str(warehouse),

@@ -67,7 +67,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _sql_text(value: str) -> str:
+def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -78,12 +78,12 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> No
         f"select comment from duckdb_tables() where {where}", [schema, name]
     ).fetchone()
     if table_comment and table_comment[0]:
-        con.execute(f"comment on table serve.{schema}.{name} is {_sql_text(table_comment[0])}")
+        con.execute(f"comment on table serve.{schema}.{name} is {sql_text(table_comment[0])}")
     for column, comment in con.execute(
         f"select column_name, comment from duckdb_columns() where {where} and comment is not null",
         [schema, name],
     ).fetchall():
-        con.execute(f'comment on column serve.{schema}.{name}."{column}" is {_sql_text(comment)}')
+        con.execute(f'comment on column serve.{schema}.{name}."{column}" is {sql_text(comment)}')
 
 
 def _clear_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:

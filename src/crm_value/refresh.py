@@ -830,7 +830,12 @@ class _Run:
         if results is not None:
             shutil.copy(self.work_dir / "target" / "run_results.json", report_dir)
         counts, failures, warned = _summarise_build(results)
-        work_db = self.work_tables(results)
+        try:
+            work_db = self.work_tables(results)
+        except StageFailed:
+            if code != 0:  # a failed Spark build left tables out: say why it failed
+                raise StageFailed("build", "; ".join(failures) or _error_lines(output)) from None
+            raise
         row.update(
             dbt_nodes_passed=counts["passed"],
             dbt_nodes_warned=counts["warned"],

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from crm_value.dbt_env import PROJECT_DIR
+from crm_value.publish import sql_text
 
 # Besides the served schemas: the table the refresh reads the build's as_of_date from.
 FACT_TABLES = {("intermediate", "int_analysis_date_resolved")}
@@ -32,10 +33,6 @@ def warehouse_dir(environ: dict[str, str] | None = None) -> Path:
     relative path read from the project folder, where dbt runs)."""
     environ = os.environ if environ is None else environ
     return PROJECT_DIR / (environ.get("CRM_SPARK_WAREHOUSE") or "spark/warehouse")
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _ident(name: str) -> str:
@@ -92,7 +89,7 @@ def copy_to_duckdb(
             table = f"{_ident(schema)}.{_ident(name)}"
             con.execute(
                 f"create table {table} as select * from "
-                f"read_parquet({_text(str(folder / '*.parquet'))})"
+                f"read_parquet({sql_text(str(folder / '*.parquet'))})"
             )
             _describe(con, table, node)
             copied.append(f"{schema}.{name}")
@@ -103,7 +100,7 @@ def copy_to_duckdb(
 def _describe(con: duckdb.DuckDBPyConnection, table: str, node: dict[str, Any]) -> None:
     """The descriptions a DuckDB build persists (persist_docs), from the manifest."""
     if node.get("description"):
-        con.execute(f"comment on table {table} is {_text(node['description'])}")
+        con.execute(f"comment on table {table} is {sql_text(node['description'])}")
     have = {
         row[0].lower(): row[0]
         for row in con.execute(f"select column_name from (describe {table})").fetchall()
@@ -112,5 +109,5 @@ def _describe(con: duckdb.DuckDBPyConnection, table: str, node: dict[str, Any]) 
         actual = have.get(column["name"].lower())
         if actual is not None and column.get("description"):
             con.execute(
-                f"comment on column {table}.{_ident(actual)} is {_text(column['description'])}"
+                f"comment on column {table}.{_ident(actual)} is {sql_text(column['description'])}"
             )
