@@ -1,4 +1,5 @@
-{#- One entity's rows of audit.crm_input_ledger: its files, as listed and as stored. -#}
+{#- One entity's rows of audit.crm_input_ledger: its files, as listed and as stored. The
+    sums are cast to bigint: DuckDB sums bigints to a hugeint, Spark to a bigint. -#}
 {% macro crm_ledger_rows(entity) %}
     {%- set listing = crm_raw_listing(entity) -%}
     select
@@ -32,7 +33,7 @@
             max(loaded_by) as loaded_by,
             max(file_raw_rows) as file_raw_rows,
             count(*) as distinct_rows,
-            sum(n_raw_rows - 1) as exact_duplicate_rows
+            cast(sum(n_raw_rows - 1) as {{ dbt.type_bigint() }}) as exact_duplicate_rows
         from {{ ref('base_crm__' ~ entity ~ '_batches') }}
         group by batch_file
     ) as stored
@@ -40,9 +41,12 @@
     left join (
         select
             batch_file,
-            sum(case when row_outcome = 'accepted' then n_raw_rows else 0 end) as accepted_raw_rows,
-            sum(case when row_outcome = 'superseded' then n_raw_rows else 0 end) as superseded_raw_rows,
-            sum(case when row_outcome = 'rejected' then n_raw_rows else 0 end) as rejected_raw_rows
+            cast(sum(case when row_outcome = 'accepted' then n_raw_rows else 0 end) as {{ dbt.type_bigint() }})
+                as accepted_raw_rows,
+            cast(sum(case when row_outcome = 'superseded' then n_raw_rows else 0 end) as {{ dbt.type_bigint() }})
+                as superseded_raw_rows,
+            cast(sum(case when row_outcome = 'rejected' then n_raw_rows else 0 end) as {{ dbt.type_bigint() }})
+                as rejected_raw_rows
         from {{ ref('base_crm__' ~ entity ~ '_validated') }}
         group by batch_file
     ) as outcomes

@@ -2,24 +2,27 @@
 (pyspark in the dbt process, `method: session`, Parquet tables).
 
 The tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on this
-target). The test command does not install it yet: these tests cost about 7 minutes of
-two busy cores, and the suite is near CI's 25 minutes without them (see the issue's
-note). Without pyspark they are skipped; `make test-spark` runs them.
+target); without it they are skipped. `make test-spark` runs them all. The ones marked
+`spark_long` (a refresh on Spark, every data and unit test on Spark) cost about five
+minutes of two busy cores; the test command leaves them out (`-m "not spark_long"`).
 
 What they hold:
 - the project parses on Spark, every dispatched macro resolved, and no dbt warning that
   a macro drops part of its meaning there (dbt's listagg ignores its order on Spark; the
   project's crm_ordered_list keeps it);
+- the demo and 20,000 generated customers (anomalies and all, CSV files read by Spark's
+  own CSV reader), built one after the other in one Spark session, give DuckDB's tables:
+  every table of the audit, intermediate and marts schemas, column names and types,
+  labels, counts, dates and text exactly, doubles to a relative 1e-9 (sums may be added
+  in another order); the CLV fit (a TRANSFORM through `python -m crm_value.clv_fit`)
+  included;
 - `crm-value refresh --target spark` on the demo (door, build with every data test on
   Spark, publish) publishes the release a DuckDB refresh publishes, table by table, from
-  the same serving folder with a month of stored tier history, which Spark reads; every
-  table of the two builds is equal too, the CLV fit (a TRANSFORM through
-  `python -m crm_value.clv_fit`) and the tier state (recomputed on Spark, folded on
-  DuckDB) included: labels, counts, dates and text exactly, doubles to a relative 1e-9
-  (sums may be added in another order);
-- 20,000 generated customers as CSV files, anomalies and all, read by Spark's own CSV
-  reader, give the warehouse DuckDB's reader gives, rejected rows and ledger included;
-  that Spark build runs every data test and every unit test;
+  the same serving folder with a month of stored tier history, which Spark reads; the
+  tier state is recomputed on Spark and folded on DuckDB, with equal rows (spark_long);
+- the 20,000 customers' Spark build runs every data test and every unit test, and its
+  tables equal DuckDB's, rejected rows and ledger included (spark_long);
+- a stale export stops a Spark refresh at freshness, before anything is built;
 - a bad raw file stops Spark's build before any model with DuckDB's message (the file
   rules are one piece of Python, crm_value.raw_files).
 """
@@ -27,6 +30,7 @@ What they hold:
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import re
@@ -44,7 +48,9 @@ from crm_value.generate import generate
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-def _dbt_on_spark(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+def _spark_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of dbt on the Spark target, its warehouse and metastore in
+    `tmp_path`, and no DBT_ or CRM_ variable of the test's own."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "CRM_"))}
     environment.update(
         DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
@@ -52,20 +58,27 @@ def _dbt_on_spark(args: list[str], tmp_path: Path, **env: str) -> subprocess.Com
         CRM_TARGET="spark",
         CRM_SPARK_WAREHOUSE=str(tmp_path / "warehouse"),
         CRM_SPARK_METASTORE=str(tmp_path / "metastore"),
+        PYSPARK_PYTHON=sys.executable,
         **env,
     )
+    return environment
+
+
+def _folders(tmp_path: Path) -> list[str]:
+    return [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+
+
+def _dbt_on_spark(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [
-            DBT,
-            *args,
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=environment,
+        [DBT, *args, *_folders(tmp_path)],
+        env=_spark_env(tmp_path, **env),
         cwd=tmp_path,  # Spark writes derby.log where it starts
         capture_output=True,
         text=True,
@@ -114,6 +127,66 @@ def _same(one: tuple, other: tuple, doubles: list[bool]) -> bool:
     )
 
 
+TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(tmp_path):
+    """The comparison the test command runs: the demo (its seeds) and 20,000 generated
+    customers with the contract's anomalies (CSV files, the orders a folder of two files
+    whose columns differ in order and case, read by Spark's own CSV reader) are built on
+    Spark, one after the other in one Spark session (tests/python/spark_session.py), and
+    on DuckDB; every table of the audit, intermediate and marts schemas is equal, customer
+    by customer: labels, counts, dates and text exactly, doubles to TOLERANCE. The data
+    tests and unit tests are left out of these builds: the other tests of this file run
+    them on Spark (`make test-spark`), `make test` runs them on DuckDB."""
+    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
+    raw = tmp_path / "raw"
+    generate(raw, "csv", n_customers=20_000, n_orders=200_000, seed=11)
+    _split_into_a_folder(raw, "orders")
+    spark_dir = tmp_path / "spark"
+    spark_dir.mkdir()
+    build = ["build", *TABLES_ONLY, *_folders(spark_dir)]
+    steps = [
+        {"args": build, "keep": str(tmp_path / "spark_demo")},
+        {
+            "args": [*build, "--full-refresh"],
+            "env": {"CRM_RAW_DIR": str(raw)},
+            "keep": str(tmp_path / "spark_generated"),
+        },
+    ]
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("spark_session.py")), json.dumps(steps)],
+        env=_spark_env(spark_dir),
+        cwd=spark_dir,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    assert run.stdout.count("passed") >= 2 and "step 1: passed" in run.stdout
+    for name, raw_dir in (("demo", None), ("generated", raw)):
+        duck_dir = tmp_path / f"duckdb_{name}"
+        duck_dir.mkdir()
+        duck = run_dbt(["build", *TABLES_ONLY], duck_dir, raw_dir=raw_dir)
+        assert duck.returncode == 0, duck.output[-4000:]
+        compared = _compare(duck_dir / "warehouse.duckdb", tmp_path / f"spark_{name}")
+        assert {
+            "audit.rejected_orders",
+            "audit.crm_input_ledger",
+            "intermediate.int_clv_models_fitted",
+            "marts.dim_customers",
+            "marts.fct_customer_clv",
+            "marts.fct_key_customers_at_risk",
+        } <= compared, name
+        with duckdb.connect(str(duck_dir / "warehouse.duckdb"), read_only=True) as con:
+            rejected = con.execute("select count(*) from audit.rejected_orders").fetchall()[0][0]
+            customers = con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
+        assert rejected > 0, name  # the anomalies were rejected alike, not absent
+        if name == "generated":
+            assert customers >= 19_000  # the contract's bad rows aside
+
+
+@pytest.mark.spark_long
 def test_a_refresh_on_spark_publishes_what_a_refresh_on_duckdb_publishes(tmp_path):
     """`crm-value refresh --target spark` on the demo: the door, the build with every data
     test on Spark, the publish. Both engines refresh from the same serving folder, whose
@@ -199,6 +272,7 @@ def test_a_stale_export_stops_a_refresh_on_spark_at_freshness(tmp_path):
     assert len(reports) == 1  # dbt's freshness results, kept with the run
 
 
+@pytest.mark.spark_long
 def test_generated_raw_files_on_spark_equal_duckdb(tmp_path):
     """20,000 generated customers with the contract's anomalies, as CSV files (the orders a
     folder of two files whose columns differ in order and case): Spark's own CSV reader
@@ -211,7 +285,7 @@ def test_generated_raw_files_on_spark_equal_duckdb(tmp_path):
     spark_dir.mkdir()
     duck_dir.mkdir()
     # Spark's build runs the unit tests too (DuckDB's run in `make unit-test`).
-    run = _dbt_on_spark(["build"], spark_dir, PYSPARK_PYTHON=sys.executable, CRM_RAW_DIR=str(raw))
+    run = _dbt_on_spark(["build"], spark_dir, CRM_RAW_DIR=str(raw))
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     assert re.search(r"PASS=\d+ WARN=\d+ ERROR=0 SKIP=0", run.stdout), run.stdout[-2000:]
     unit_tests = re.search(r"(\d+) unit tests", run.stdout)
@@ -247,8 +321,10 @@ def _same_table(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, name: st
     """Table (or query) `theirs` has the columns and rows of `ours`, run columns aside:
     labels, counts, dates and text equal, doubles to TOLERANCE. Returns True."""
     columns = con.execute(f"select column_name, column_type from (describe {ours})").fetchall()
-    their_columns = [c for c, *_ in con.execute(f"describe {theirs}").fetchall()]
-    assert their_columns == [c for c, _ in columns], f"{name}: columns"
+    their_columns = [(c, t) for c, t, *_ in con.execute(f"describe {theirs}").fetchall()]
+    assert [c for c, _ in their_columns] == [c for c, _ in columns], f"{name}: columns"
+    types = [(c, t, u) for (c, t), (_, u) in zip(columns, their_columns, strict=True) if t != u]
+    assert not types, f"{name}: column types differ (column, DuckDB, Spark): {types}"
     kept = [(c, t in DOUBLES) for c, t in columns if c not in RUN_COLUMNS]
     order = ", ".join(f'"{c}"' for c, double in sorted(kept, key=lambda k: k[1]))
     select = ", ".join(f'"{c}"' for c, _ in kept)
@@ -301,7 +377,7 @@ def test_a_bad_raw_file_gets_duckdb_s_error_on_spark(tmp_path):
     spark_dir, duck_dir = tmp_path / "spark", tmp_path / "duckdb"
     spark_dir.mkdir()
     duck_dir.mkdir()
-    spark = _dbt_on_spark(["build"], spark_dir, PYSPARK_PYTHON=sys.executable, CRM_RAW_DIR=str(raw))
+    spark = _dbt_on_spark(["build"], spark_dir, CRM_RAW_DIR=str(raw))
     duck = run_dbt(["build"], duck_dir, raw_dir=raw)
     said = f"raw file {raw / 'orders.csv'} (entity orders) lacks required column 'amount'"
     assert spark.returncode != 0 and duck.returncode != 0

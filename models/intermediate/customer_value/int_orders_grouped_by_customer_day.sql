@@ -36,11 +36,13 @@ final as (
         customer_id,
         ordered_date,
         cast(count(*) as integer) as orders,
-        sum(quantity) as quantity,
-        sum(amount) as amount,
+        -- The sums' types are fixed: DuckDB sums a bigint to a hugeint and a
+        -- decimal(18, 2) to a decimal(38, 2), Spark to a bigint and a decimal(28, 2).
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as quantity,
+        cast(sum(amount) as decimal(38, 2)) as amount,
         -- Null when no order of the day has a known cost.
-        sum(known_margin) as known_margin,
-        sum(measure) as measure
+        cast(sum(known_margin) as decimal(38, 2)) as known_margin,
+        cast(sum(measure) as decimal(38, 2)) as measure
     from orders_by_day
     group by customer_id, ordered_date
 )
