@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import json
 import os
@@ -12,7 +13,7 @@ import socket
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,16 +326,45 @@ def history(serve: Path) -> list[dict]:
     return pq.read_table(serve / "run_history.parquet").to_pylist()
 
 
+def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder `name`, filled by `build` once per test session and shared by pytest-xdist's
+    workers: the first to ask builds it under a file lock, the others wait and then read it
+    (each worker would otherwise build its own). Tests read it or copy it, never change it."""
+    base = tmp_path_factory.getbasetemp()
+    root = base if worker_id == "master" else base.parent  # the session's, not the worker's
+    folder, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
-def published(tmp_path_factory) -> Path:
+def published(tmp_path_factory, worker_id) -> Path:
     """A serving folder holding one release, refreshed from the clean fixture."""
-    root = tmp_path_factory.mktemp("published")
-    raw = root / "raw"
-    shutil.copytree(CLEAN, raw)
-    serve = root / "serve"
-    run = run_refresh(raw, serve, AS_OF)
-    assert run.returncode == 0, run.output[-4000:]
-    return serve
+
+    def build(root: Path) -> None:
+        shutil.copytree(CLEAN, root / "raw")
+        run = run_refresh(root / "raw", root / "serve", AS_OF)
+        assert run.returncode == 0, run.output[-4000:]
+
+    return built_once(tmp_path_factory, worker_id, "published", build) / "serve"
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory, worker_id) -> DbtRun:
+    """`dbt build` of the demo seeds (no vars, no unit tests), to read."""
+
+    def build(work: Path) -> None:
+        run = run_dbt(["build"], work)
+        assert run.returncode == 0, run.output[-4000:]
+
+    work = built_once(tmp_path_factory, worker_id, "demo_build", build)
+    return DbtRun(0, "", work / "warehouse.duckdb")
 
 
 @pytest.fixture

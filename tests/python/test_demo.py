@@ -45,14 +45,6 @@ def manifest() -> dict:
     return json.loads((DEMO / "_anomalies.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def demo_build(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    run = run_dbt(["build"], work)
-    assert run.returncode == 0, run.output[-4000:]
-    return run
-
-
 def test_committed_demo_seeds_are_the_generators_output(tmp_path, manifest):
     generate(tmp_path, "csv", manifest["customers"], manifest["orders"], manifest["seed"], True)
     names = sorted(p.name for p in DEMO.iterdir() if p.suffix in {".csv", ".json"})
