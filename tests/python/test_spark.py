@@ -3,7 +3,7 @@
 
 The tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on this
 target); without it they are skipped. `make test-spark` runs them all. The ones marked
-`spark_long` (a refresh on Spark, every data and unit test on Spark) cost about five
+`spark_long` (a refresh on Spark, every data and unit test on Spark) cost about seven
 minutes of two busy cores; the test command leaves them out (`-m "not spark_long"`).
 
 What they hold:
