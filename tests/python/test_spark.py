@@ -22,7 +22,8 @@ What they hold:
   tier state is recomputed on Spark and folded on DuckDB, with equal rows (spark_long);
 - the 20,000 customers' Spark build runs every data test and every unit test, and its
   tables equal DuckDB's, rejected rows and ledger included (spark_long);
-- a stale export stops a Spark refresh at freshness, before anything is built;
+- a stale export stops a Spark refresh at freshness, before anything is built; a data
+  test that fails on Spark stops it at the build, with dbt's reason (spark_long);
 - a bad raw file stops Spark's build before any model with DuckDB's message (the file
   rules are one piece of Python, crm_value.raw_files).
 """
@@ -41,7 +42,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import CLEAN, PROJECT_DIR, run_dbt, run_refresh
+from conftest import AS_OF, CLEAN, PROJECT_DIR, RawFolder, run_dbt, run_refresh
 
 from crm_value.generate import generate
 
@@ -270,6 +271,33 @@ def test_a_stale_export_stops_a_refresh_on_spark_at_freshness(tmp_path):
     assert not (tmp_path / "serve" / "current").exists()
     reports = list((tmp_path / "serve" / "runs").glob("*/sources.json"))
     assert len(reports) == 1  # dbt's freshness results, kept with the run
+
+
+@pytest.mark.spark_long
+def test_a_failed_build_on_spark_stops_the_refresh_with_dbt_s_reason(tmp_path):
+    """Two orders of an unknown customer: well-formed, so the door passes; dbt rejects
+    them, past the rejected-share bound, and a data test fails on Spark. The refresh
+    reads only the tables the build wrote, names dbt's failed test and publishes
+    nothing."""
+    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
+    raw = RawFolder(tmp_path / "raw")
+    shutil.copytree(CLEAN, raw.path)
+    order = raw.rows("orders")[0]
+    raw.append(
+        "orders",
+        {**order, "order_id": "O901", "customer_id": "C999"},
+        {**order, "order_id": "O902", "customer_id": "C999"},
+    )
+    env = {
+        "CRM_SPARK_WAREHOUSE": str(tmp_path / "warehouse"),
+        "CRM_SPARK_METASTORE": str(tmp_path / "metastore"),
+    }
+    run = run_refresh(raw.path, tmp_path / "serve", AS_OF, "--target", "spark", env=env)
+    assert run.returncode == 1, run.output[-4000:]
+    assert "FAILED at stage 'build'" in run.output, run.output[-4000:]
+    assert "crm_rejected_share_within_bound_orders" in run.output, run.output[-4000:]
+    assert "cannot be read" not in run.output
+    assert not (tmp_path / "serve" / "current").exists()
 
 
 @pytest.mark.spark_long
