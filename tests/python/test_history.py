@@ -365,13 +365,19 @@ def two_dates(tmp_path_factory) -> Path:
     return root
 
 
+def copy_state(source: Path, target: Path) -> tuple[Path, Path]:
+    """Copy a raw folder, serving folder and work database (copies keep the files' times,
+    which the tier state's record of the store holds); the copy's raw and serving folders."""
+    for name in ("raw", "serve"):
+        shutil.copytree(source / name, target / name, symlinks=True)
+    shutil.copy(source / "work.duckdb", target / "work.duckdb")
+    return target / "raw", target / "serve"
+
+
 @pytest.fixture
 def small(two_dates, tmp_path) -> tuple[Path, Path]:
     """A copy of it (raw folder, serving folder and work database) to change."""
-    for name in ("raw", "serve"):
-        shutil.copytree(two_dates / name, tmp_path / name, symlinks=True)
-    shutil.copy(two_dates / "work.duckdb", tmp_path / "work.duckdb")
-    return tmp_path / "raw", tmp_path / "serve"
+    return copy_state(two_dates, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -379,23 +385,18 @@ def april(two_dates, tmp_path_factory) -> Path:
     """The two stored dates, then a refresh published for 2025-04-01: the first refresh
     after a backfill, which recomputes the tier state. Built once."""
     root = tmp_path_factory.mktemp("april")
-    for name in ("raw", "serve"):
-        shutil.copytree(two_dates / name, root / name, symlinks=True)
-    shutil.copy(two_dates / "work.duckdb", root / "work.duckdb")
-    run = run_refresh(root / "raw", root / "serve", {"as_of_date": "2025-04-01"})
+    raw, serve = copy_state(two_dates, root)
+    run = run_refresh(raw, serve, {"as_of_date": "2025-04-01"})
     assert run.returncode == 0, run.output[-3000:]
     return root
 
 
 @pytest.fixture
 def small_after_april(april, tmp_path) -> tuple[Path, Path]:
-    """A copy of it to change (copies keep the files' times, which the state's record of
-    the store holds), serving the copied raw folder."""
-    for name in ("raw", "serve"):
-        shutil.copytree(april / name, tmp_path / name, symlinks=True)
-    shutil.copy(april / "work.duckdb", tmp_path / "work.duckdb")
-    adopt(tmp_path / "serve", tmp_path / "raw")
-    return tmp_path / "raw", tmp_path / "serve"
+    """A copy of it to change, serving the copied raw folder."""
+    raw, serve = copy_state(april, tmp_path)
+    adopt(serve, raw)
+    return raw, serve
 
 
 def test_each_past_date_keeps_what_it_ran(two_dates):
