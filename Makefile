@@ -54,7 +54,7 @@ refresh: setup
 
 ## test: set up, then run every check: lint, the demo build (backfill and refresh), the
 ## dbt unit tests on the demo warehouse, pytest
-test: setup lint build unit-test pytest
+test: setup setup-spark lint build unit-test pytest
 
 lint: sqlfluff ruff
 

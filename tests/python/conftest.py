@@ -433,3 +433,10 @@ def signal_mid_build(raw_dir: Path, serve: Path, signum: int) -> Refresh:
     proc.wait(timeout=60)
     assert alive, "no dbt child of the refresh was found mid-build: " + "".join(seen)[-2000:]
     return Refresh(proc.returncode, "".join(seen))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `starts_first` go first. pytest-xdist gives each worker a contiguous
+    half of the collection and steals from the end of a worker's queue: a long test near
+    the end would start late and run alone while the other worker idles."""
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)

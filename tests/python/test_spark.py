@@ -50,6 +50,15 @@ from crm_value.generate import generate
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
+# The tests' builds are small and short: the JVM's quick compiler alone and its serial
+# collector, and two shuffle partitions for Spark's two local threads, cut the CPU of a
+# demo build by about a sixth (profiles/profiles.yml reads both).
+SMALL_SPARK = {
+    "CRM_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "CRM_SPARK_SHUFFLE_PARTITIONS": "2",
+}
+
+
 def _spark_env(tmp_path: Path, **env: str) -> dict[str, str]:
     """The environment of dbt on the Spark target, its warehouse and metastore in
     `tmp_path`, and no DBT_ or CRM_ variable of the test's own."""
@@ -61,6 +70,7 @@ def _spark_env(tmp_path: Path, **env: str) -> dict[str, str]:
         CRM_SPARK_WAREHOUSE=str(tmp_path / "warehouse"),
         CRM_SPARK_METASTORE=str(tmp_path / "metastore"),
         PYSPARK_PYTHON=sys.executable,
+        **SMALL_SPARK,
         **env,
     )
     return environment
@@ -132,16 +142,33 @@ def _same(one: tuple, other: tuple, doubles: list[bool]) -> bool:
 TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
-def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(tmp_path):
-    """The comparison the test command runs: the demo (its seeds) and 20,000 generated
-    customers with the contract's anomalies (CSV files, the orders a folder of two files
-    whose columns differ in order and case, read by Spark's own CSV reader) are built on
-    Spark, one after the other in one Spark session (tests/python/spark_session.py), and
-    on DuckDB; every table of the audit, intermediate and marts schemas is equal, customer
-    by customer: labels, counts, dates and text exactly, doubles to TOLERANCE. The data
-    tests and unit tests are left out of these builds: the other tests of this file run
-    them on Spark (`make test-spark`), `make test` runs them on DuckDB."""
+@pytest.mark.starts_first  # the suite's longest test: started first, it is not its tail
+def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
+    tmp_path, demo_build
+):
+    """The comparison the test command runs, in one Spark session (one JVM, started once:
+    tests/python/spark_session.py), three builds one after the other:
+
+    1. a raw orders file without its `amount` column stops the build before any model,
+       with DuckDB's message naming the file and the column (the raw-file rules are one
+       piece of Python), and leaves no table;
+    2. the demo (its seeds);
+    3. 20,000 generated customers with the contract's anomalies (CSV files, the orders a
+       folder of two files whose columns differ in order and case, read by Spark's own CSV
+       reader).
+
+    Every table of the audit, intermediate and marts schemas of the two builds equals
+    DuckDB's, customer by customer: labels, counts, dates and text exactly, doubles to
+    TOLERANCE. The data tests and unit tests are left out of the Spark builds: the other
+    tests of this file run them on Spark (`make test-spark`), `make test` on DuckDB."""
     pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
+    bad = tmp_path / "bad"
+    generate(bad, "csv", n_customers=300, n_orders=2000, seed=5)
+    with (bad / "orders.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    cut = rows[0].index("amount")
+    with (bad / "orders.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([row[:cut] + row[cut + 1 :] for row in rows])
     raw = tmp_path / "raw"
     generate(raw, "csv", n_customers=20_000, n_orders=200_000, seed=11)
     _split_into_a_folder(raw, "orders")
@@ -149,7 +176,8 @@ def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
     spark_dir.mkdir()
     build = ["build", *TABLES_ONLY, *_folders(spark_dir)]
     steps = [
-        {"args": build, "keep": str(tmp_path / "spark_demo")},
+        {"args": build, "env": {"CRM_RAW_DIR": str(bad)}},
+        {"args": build, "env": {"CRM_RAW_DIR": None}, "keep": str(tmp_path / "spark_demo")},
         {
             "args": [*build, "--full-refresh"],
             "env": {"CRM_RAW_DIR": str(raw)},
@@ -164,14 +192,23 @@ def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
         text=True,
         timeout=900,
     )
-    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
-    assert "step 0: passed" in run.stdout and "step 1: passed" in run.stdout, run.stdout[-2000:]
-    for name, raw_dir in (("demo", None), ("generated", raw)):
-        duck_dir = tmp_path / f"duckdb_{name}"
-        duck_dir.mkdir()
-        duck = run_dbt(["build", *TABLES_ONLY], duck_dir, raw_dir=raw_dir)
-        assert duck.returncode == 0, duck.output[-4000:]
-        compared = _compare(duck_dir / "warehouse.duckdb", tmp_path / f"spark_{name}")
+    said = f"raw file {bad / 'orders.csv'} (entity orders) lacks required column 'amount'"
+    assert said in run.stdout, run.stdout[-3000:]
+    # The bad file's build failed and left no table (the schemas dbt makes first are
+    # empty); the other two passed.
+    assert "step 0: failed, 0 tables" in run.stdout, run.stdout[-2000:]
+    assert "step 1: passed" in run.stdout and "step 2: passed" in run.stdout, run.stdout[-2000:]
+    assert run.returncode == 1, (run.stdout + run.stderr)[-4000:]
+    (tmp_path / "duckdb_bad").mkdir()
+    (tmp_path / "duckdb_generated").mkdir()
+    duck_bad = run_dbt(["build"], tmp_path / "duckdb_bad", raw_dir=bad)
+    assert duck_bad.returncode != 0 and said in duck_bad.output, duck_bad.output[-3000:]
+    duck_generated = tmp_path / "duckdb_generated"
+    duck = run_dbt(["build", *TABLES_ONLY], duck_generated, raw_dir=raw)
+    assert duck.returncode == 0, duck.output[-4000:]
+    # The demo's DuckDB side is the suite's shared demo build (its data tests passed too).
+    for name, duck_file in (("demo", demo_build.warehouse), ("generated", duck.warehouse)):
+        compared = _compare(duck_file, tmp_path / f"spark_{name}")
         assert {
             "audit.rejected_orders",
             "audit.crm_input_ledger",
@@ -180,7 +217,7 @@ def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
             "marts.fct_customer_clv",
             "marts.fct_key_customers_at_risk",
         } <= compared, name
-        with duckdb.connect(str(duck_dir / "warehouse.duckdb"), read_only=True) as con:
+        with duckdb.connect(str(duck_file), read_only=True) as con:
             rejected = con.execute("select count(*) from audit.rejected_orders").fetchall()[0][0]
             customers = con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
         assert rejected > 0, name  # the anomalies were rejected alike, not absent
@@ -202,6 +239,7 @@ def test_a_refresh_on_spark_publishes_what_a_refresh_on_duckdb_publishes(tmp_pat
     assert first.returncode == 0, first.output[-4000:]
     shutil.copytree(duck / "serve", spark / "serve", symlinks=True)
     env = {
+        **SMALL_SPARK,
         "CRM_SPARK_WAREHOUSE": str(spark / "warehouse"),
         "CRM_SPARK_METASTORE": str(spark / "metastore"),
     }
@@ -261,6 +299,7 @@ def test_a_stale_export_stops_a_refresh_on_spark_at_freshness(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(CLEAN, raw)
     env = {
+        **SMALL_SPARK,
         "CRM_SPARK_WAREHOUSE": str(tmp_path / "warehouse"),
         "CRM_SPARK_METASTORE": str(tmp_path / "metastore"),
     }
@@ -285,6 +324,7 @@ def test_a_failed_build_on_spark_stops_the_refresh_with_dbt_s_reason(tmp_path):
     shutil.copytree(CLEAN, raw.path)
     break_rejected_share(raw)  # the refresh guard test's damage
     env = {
+        **SMALL_SPARK,
         "CRM_SPARK_WAREHOUSE": str(tmp_path / "warehouse"),
         "CRM_SPARK_METASTORE": str(tmp_path / "metastore"),
     }
@@ -385,27 +425,3 @@ def _compare(duck_file: Path, warehouse: Path) -> set[str]:
     }
     assert built_on_spark == compared
     return compared
-
-
-def test_a_bad_raw_file_gets_duckdb_s_error_on_spark(tmp_path):
-    """The raw-file rules are one piece of Python: on Spark they stop the build before any
-    model with the same message, naming the file and the column."""
-    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
-    raw = tmp_path / "raw"
-    generate(raw, "csv", n_customers=300, n_orders=2000, seed=5)
-    with (raw / "orders.csv").open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    cut = rows[0].index("amount")
-    with (raw / "orders.csv").open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([row[:cut] + row[cut + 1 :] for row in rows])
-    spark_dir, duck_dir = tmp_path / "spark", tmp_path / "duckdb"
-    spark_dir.mkdir()
-    duck_dir.mkdir()
-    spark = _dbt_on_spark(["build"], spark_dir, CRM_RAW_DIR=str(raw))
-    duck = run_dbt(["build"], duck_dir, raw_dir=raw)
-    said = f"raw file {raw / 'orders.csv'} (entity orders) lacks required column 'amount'"
-    assert spark.returncode != 0 and duck.returncode != 0
-    assert said in duck.output, duck.output[-3000:]
-    assert said in spark.stdout + spark.stderr, (spark.stdout + spark.stderr)[-3000:]
-    built = [t for schema in (spark_dir / "warehouse").glob("*.db") for t in schema.iterdir()]
-    assert built == []  # no table: the schemas dbt makes first are empty
