@@ -88,14 +88,12 @@ _FORKSERVER: Path | None = None  # the socket of this worker's dbt_forkserver, o
 
 @pytest.fixture(scope="session", autouse=True)
 def _dbt_forkserver(tmp_path_factory) -> Iterator[None]:
-    """Start this worker's fork server (see dbt_forkserver.py): `run_dbt`, `run_refresh`
-    and `run_program` use it."""
+    """Start this worker's dbt fork server (see dbt_forkserver.py); `run_dbt` uses it."""
     global _FORKSERVER
     sock = tmp_path_factory.getbasetemp() / "dbt.sock"
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("dbt_forkserver.py")), str(sock)],
         cwd=PROJECT_DIR,
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -111,47 +109,24 @@ def _dbt_forkserver(tmp_path_factory) -> Iterator[None]:
 
 
 def _dbt_call(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run the dbt command `cmd` (without the program) with `env`; its code and output."""
-    code, out, err = _program_call("dbt", cmd, env)
-    return code, out + err
-
-
-def _program_call(program: str, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    """Run `program` (`dbt` or `crm-value`) with `args` and `env` in the project folder;
-    its exit code, stdout and stderr. Through this worker's fork server when it runs, else
-    as a new process."""
+    """Run the dbt command `cmd` (without the program) with `env`; its code and output.
+    Through this worker's fork server when it runs, else as a new process."""
     if _FORKSERVER is None:
-        path = DBT if program == "dbt" else CRM_VALUE
         proc = subprocess.run(
-            [str(path), *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+            [str(DBT), *cmd], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
         )
-        return proc.returncode, proc.stdout, proc.stderr
-    # one call at a time per worker
-    output = _FORKSERVER.with_name("fork-stdout.txt")
-    errors = _FORKSERVER.with_name("fork-stderr.txt")
-    output.unlink(missing_ok=True)
-    errors.unlink(missing_ok=True)
-    request = {
-        "program": program,
-        "args": args,
-        "env": env,
-        "cwd": str(PROJECT_DIR),
-        "output": str(output),
-        "errors": str(errors),
-    }
+        return proc.returncode, proc.stdout + proc.stderr
+    output = _FORKSERVER.with_name("dbt-output.txt")  # one call at a time per worker
+    request = {"args": cmd, "env": env, "cwd": str(PROJECT_DIR), "output": str(output)}
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(str(_FORKSERVER))
         conn.sendall((json.dumps(request) + "\n").encode())
         code = int(conn.makefile("r", encoding="utf-8").readline())
-    if not output.exists():  # the child failed before the program started (a bad folder, say)
-        return code, "", f"fork server: the {program} call ended with {code} and wrote no output"
-    texts = [
-        path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-        for path in (output, errors)
-    ]
+    if not output.exists():  # the child failed before dbt started (a bad folder, say)
+        return code, f"dbt fork server: the call ended with {code} and wrote no output"
+    text = output.read_text(encoding="utf-8", errors="replace")
     output.unlink()
-    errors.unlink(missing_ok=True)
-    return code, texts[0], texts[1]
+    return code, text
 
 
 @dataclass
@@ -322,18 +297,15 @@ def run_refresh(
     """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
     key = ("refresh", str(raw_dir), str(serve), dbt_vars, extra, env)
     with shared_parse(serve / ".work" / "target", *key):
-        proc = run_program(
-            refresh_args(raw_dir, serve, dbt_vars, *extra), {**refresh_env(), **(env or {})}
+        proc = subprocess.run(
+            refresh_args(raw_dir, serve, dbt_vars, *extra),
+            cwd=PROJECT_DIR,
+            env={**refresh_env(), **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
         )
     return Refresh(proc.returncode, proc.stdout + proc.stderr)
-
-
-def run_program(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run `crm-value` (args[0], its path) with the rest of `args` and `env`, in the project
-    folder, as a user runs it (through the fork server: see dbt_forkserver.py)."""
-    assert args[0] == str(CRM_VALUE), args[0]
-    code, out, err = _program_call("crm-value", args[1:], env)
-    return subprocess.CompletedProcess(args, code, stdout=out, stderr=err)
 
 
 def serving_file(serve: Path) -> Path:

@@ -1,18 +1,14 @@
-"""A dbt and a `crm-value` that start at once, for the tests' own calls (`run_dbt`,
-`run_refresh`, `run_backfill`).
+"""A dbt that starts at once, for the tests' own dbt calls (`run_dbt`).
 
-Importing dbt takes about 2 s of every `dbt` process, and importing the refresh with Great
-Expectations about 2.7 s of every `crm-value` process; the tests start a few hundred. This
-server imports both once per pytest worker, then forks a child for each call: the child is
-a fresh process (its own environment, folder, arguments, database connections, child
-processes and exit code) that starts with the modules already imported, and runs the
-program's own entry point, as the installed `dbt` and `crm-value` scripts do. Nothing of
-one call reaches the next: each child begins from the server as it was after the import.
-The tests that signal or stream a refresh start it as its own process.
+Importing dbt takes about 2 s of every `dbt` process, and the tests start over a hundred.
+This server imports dbt once per pytest worker, then forks a child for each call: the
+child is a fresh process (its own environment, folder, database connection and exit
+code) that starts with dbt already imported. Nothing of one call reaches the next: each
+child begins from the server as it was after the import. The refresh and the backfill
+start their own `dbt` processes as users run them; only `run_dbt` uses this.
 
-Protocol: one JSON line per connection ({"program", "args", "env", "cwd", "output",
-"errors"}, program `dbt` or `crm-value`); the reply is the exit code; the program's
-stdout is in the file `output`, its stderr in `errors` (without it, in `output` too).
+Protocol: one JSON line per connection ({"args", "env", "cwd", "output"}); the reply is
+the exit code, and dbt's output is in the file `output`.
 """
 
 from __future__ import annotations
@@ -28,15 +24,10 @@ def _child(request: dict) -> int:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    for stream, path in ((1, request["output"]), (2, request.get("errors", request["output"]))):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(fd, stream)
-        os.close(fd)
-    if request.get("program") == "crm-value":
-        from crm_value.cli import main
-
-        sys.argv = ["crm-value", *request["args"]]
-        return main(request["args"])
+    fd = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
     from dbt.cli.main import cli
 
     sys.argv = ["dbt", *request["args"]]
@@ -54,16 +45,9 @@ def _child(request: dict) -> int:
 
 
 def serve(path: str) -> None:
-    # The imports every call would pay; Great Expectations as the door imports it
-    # (analytics off, pyspark hidden). None of them starts a thread, which a fork would lose.
+    # The imports every call would pay.
     import dbt.adapters.duckdb
     import dbt.cli.main  # noqa: F401
-
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import crm_value.cli  # noqa: F401
-    from crm_value.expectations import _import_gx
-
-    _import_gx()
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)

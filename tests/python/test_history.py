@@ -33,7 +33,6 @@ from conftest import (
     history,
     refresh_env,
     run_dbt,
-    run_program,
     run_refresh,
     serving_file,
 )
@@ -70,7 +69,14 @@ def run_backfill(raw_dir: Path | None, serve: Path, *extra: str) -> subprocess.C
     args += ["--warehouse", str(serve.parent / "work.duckdb")]
     if raw_dir is not None:
         args += ["--raw-dir", str(raw_dir)]
-    return run_program([*args, *extra], refresh_env())
+    return subprocess.run(
+        [*args, *extra],
+        cwd=PROJECT_DIR,
+        env=refresh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def query(serve: Path, sql: str, params: list | None = None) -> list[dict]:
