@@ -33,11 +33,11 @@ $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
 	touch $@
 
-## test-spark: set up with Spark, then every Spark test: the project parses on Spark, the
-## demo and 20,000 generated customers built in one Spark session equal DuckDB's builds,
-## and the `spark_long` ones the test command leaves out: a refresh of the demo on Spark
-## publishes what a DuckDB refresh publishes, the 20,000 customers pass every data and
-## unit test on Spark
+## test-spark: set up with Spark, then every Spark test: those the test command runs (the
+## project parses on Spark; a bad raw file, the demo and 20,000 generated customers built
+## in one Spark session as on DuckDB) and the `spark_long` ones it leaves out: a refresh of
+## the demo on Spark publishes what a DuckDB refresh publishes, the 20,000 customers pass
+## every data and unit test on Spark, a failed test stops a refresh on Spark
 test-spark: setup-spark
 	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py
 
@@ -53,8 +53,9 @@ refresh: setup
 	$(BIN)/crm-value refresh
 
 ## test: set up, then run every check: lint, the demo build (backfill and refresh), the
-## dbt unit tests on the demo warehouse, pytest
-test: setup setup-spark lint build unit-test pytest
+## dbt unit tests on the demo warehouse, pytest (its Spark tests run once `make setup-spark`
+## has installed pyspark; see README, Tests)
+test: setup lint build unit-test pytest
 
 lint: sqlfluff ruff
 

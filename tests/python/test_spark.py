@@ -2,9 +2,10 @@
 (pyspark in the dbt process, `method: session`, Parquet tables).
 
 The tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on this
-target); without it they are skipped. `make test-spark` runs them all. The ones marked
-`spark_long` (a refresh on Spark, every data and unit test on Spark) cost about seven
-minutes of two busy cores; the test command leaves them out (`-m "not spark_long"`).
+target); without it they are skipped. `make test-spark` runs
+them all. The ones marked `spark_long` (a refresh on Spark, every data and unit test on
+Spark, a failed build on Spark) cost about seven minutes of two busy cores; the test
+command leaves them out (`-m "not spark_long"`).
 
 What they hold:
 - the project parses on Spark, every dispatched macro resolved, and no dbt warning that
@@ -24,8 +25,9 @@ What they hold:
   tables equal DuckDB's, rejected rows and ledger included (spark_long);
 - a stale export stops a Spark refresh at freshness, before anything is built; a data
   test that fails on Spark stops it at the build, with dbt's reason (spark_long);
-- a bad raw file stops Spark's build before any model with DuckDB's message (the file
-  rules are one piece of Python, crm_value.raw_files).
+- a bad raw file stops Spark's build before any model with DuckDB's message, and leaves no
+  table (the file rules are one piece of Python, crm_value.raw_files): the first build of
+  the one Spark session above.
 """
 
 from __future__ import annotations
