@@ -15,6 +15,7 @@
     {%- for col_name in agate_table.column_names -%}
         {%- do types.append(column_override.get(col_name, adapter.convert_type(agate_table, loop.index0))) -%}
     {%- endfor -%}
+    {%- set text_type = dbt.type_string() | lower -%}
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(batch_size) -%}
         {%- set sql -%}
@@ -23,10 +24,9 @@
                 ({%- for value in row -%}
                     {%- if value is none -%}
                         null
-                    {%- elif types[loop.index0] | lower == 'string' -%}
-                        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
                     {%- else -%}
-                        cast('{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ types[loop.index0] }})
+                        {%- set literal = "'" ~ (value | string | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'" -%}
+                        {{- literal if types[loop.index0] | lower == text_type else 'cast(' ~ literal ~ ' as ' ~ types[loop.index0] ~ ')' -}}
                     {%- endif -%}
                     {{- ', ' if not loop.last -}}
                 {%- endfor -%}){{ ',' if not loop.last }}
