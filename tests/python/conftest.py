@@ -22,6 +22,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from crm_value.generate import generate
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLEAN = FIXTURES / "clean"
@@ -364,6 +366,49 @@ def demo_build(tmp_path_factory, worker_id) -> DbtRun:
         assert run.returncode == 0, run.output[-4000:]
 
     work = built_once(tmp_path_factory, worker_id, "demo_build", build)
+    return DbtRun(0, "", work / "warehouse.duckdb")
+
+
+def split_into_a_folder(raw: Path, entity: str) -> None:
+    """The entity's file as a folder of two files, the second with its columns in reverse
+    order and its headers upper-cased: the engines must join them by name, as the
+    contract matches headers (trimmed, case-folded)."""
+    with (raw / f"{entity}.csv").open(newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    (raw / f"{entity}.csv").unlink()
+    folder = raw / entity
+    folder.mkdir()
+    half = len(rows) // 2
+    with (folder / "part-1.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows[:half]])
+    with (folder / "part-2.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(
+            [[h.upper() for h in header[::-1]]] + [r[::-1] for r in rows[half:]]
+        )
+
+
+@pytest.fixture(scope="session")
+def generated_raw(tmp_path_factory, worker_id) -> Path:
+    """20,000 generated customers (200,000 clean orders and the contract's anomalies) as
+    CSV files, the orders a folder of two files whose columns differ in order and case:
+    the generated data of the reference check and of the Spark comparison."""
+
+    def build(root: Path) -> None:
+        generate(root, "csv", n_customers=20_000, n_orders=200_000, seed=11)
+        split_into_a_folder(root, "orders")
+
+    return built_once(tmp_path_factory, worker_id, "generated_raw", build)
+
+
+@pytest.fixture(scope="session")
+def generated_build(tmp_path_factory, worker_id, generated_raw) -> DbtRun:
+    """`dbt build` of `generated_raw` (its data tests, no unit tests), to read."""
+
+    def build(work: Path) -> None:
+        run = run_dbt(["build"], work, raw_dir=generated_raw)
+        assert run.returncode == 0, run.output[-4000:]
+
+    work = built_once(tmp_path_factory, worker_id, "generated_build", build)
     return DbtRun(0, "", work / "warehouse.duckdb")
 
 
