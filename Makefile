@@ -52,12 +52,12 @@ build: setup
 refresh: setup
 	$(BIN)/crm-value refresh
 
-## test: set up (with the Spark target's packages), then run every check: lint and the
-## demo build (backfill and refresh) side by side, then the dbt unit tests on the demo
-## warehouse and pytest, whose Spark comparison runs first (see README, Tests). The build
-## uses about one core of two and lint both for half its time: side by side they take
-## about the longer one's time instead of the sum (the output of each comes when it ends).
-test: setup-spark
+## test: set up, then run every check: lint and the demo build (backfill and refresh) side
+## by side, then the dbt unit tests on the demo warehouse and pytest (its Spark tests run
+## once `make setup-spark` has installed pyspark; see README, Tests). The build uses about
+## one core of two: beside lint the two take about the build's time instead of the sum
+## (each one's output comes when it ends).
+test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint build
 	$(MAKE) --no-print-directory unit-test pytest
 
