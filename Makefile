@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark test-spark spark-check build-and-check build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark test-spark spark-check build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -52,27 +52,19 @@ build: setup
 refresh: setup
 	$(BIN)/crm-value refresh
 
-## test: set up, then run every check. Lint beside the install of the Spark packages
-## (`setup-spark`: nothing may import a half-installed pyspark, and the demo build's door
-## imports Great Expectations, which imports pyspark); then two lines side by side: the
-## Spark tests that the test command holds (`spark-check`: the Spark comparison,
-## the parse, a stale export on Spark), and the demo build (backfill and refresh), the dbt
-## unit tests on its warehouse and pytest without test_spark.py. The demo build keeps about
-## one core of two busy and Spark about one and a half: side by side, nothing waits on an
-## idle core (each line's output comes when it ends).
+## test: set up, then run every check: lint and the demo build (backfill and refresh) side
+## by side, then the dbt unit tests on the demo warehouse and pytest (its Spark tests run
+## once `make setup-spark` has installed pyspark; see README, Tests). The build uses about
+## one core of two: beside lint the two take about the build's time instead of the sum
+## (each one's output comes when it ends).
 test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint setup-spark
-	$(MAKE) --no-print-directory -j2 --output-sync=target spark-check build-and-check
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint build
+	$(MAKE) --no-print-directory unit-test pytest
 
-## build-and-check: the demo build, then the dbt unit tests on it, then pytest without the
-## Spark tests (spark-check runs those)
-build-and-check: setup
-	$(MAKE) --no-print-directory build
-	$(MAKE) --no-print-directory unit-test
-	$(MAKE) --no-print-directory pytest PYTEST_ARGS=--ignore=tests/python/test_spark.py
-
-## spark-check: set up with Spark, then the Spark tests of the test command (all of
-## test_spark.py but the `spark_long` ones): one process, as Spark runs its own threads
+## spark-check: set up with Spark, then the Spark tests `make pytest` would run once pyspark
+## is installed (the parse, a bad file and the demo and 20,000 generated customers built in
+## one Spark session as on DuckDB, a stale export on Spark): one process, as Spark runs
+## its own threads. About four minutes alone; `make test-spark` adds the spark_long ones
 spark-check: setup-spark
 	$(BIN)/pytest -p no:cacheprovider -m "not spark_long" tests/python/test_spark.py
 
@@ -95,9 +87,9 @@ ruff: setup
 	$(BIN)/ruff format --check src tests
 
 ## pytest: the Python tests (the Spark ones too once `make setup-spark` has run), but the
-## `spark_long` ones; PYTEST_ARGS: more pytest arguments
+## `spark_long` ones
 pytest: setup
-	$(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long"
 
 ## dbt-build: the dbt build alone, into the work database (no expectations, no publish)
 dbt-build: setup

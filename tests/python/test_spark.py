@@ -3,10 +3,10 @@
 
 The tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on this
 target); without it they are skipped, and the test command does not install it yet
-(DECISIONLOG, 2026-12-05). `make test-spark` runs them all. The ones marked `spark_long`
-(a refresh on Spark, every data and unit test on Spark, a failed build on Spark) cost
-about seven minutes of two busy cores; `make pytest` leaves them out
-(`-m "not spark_long"`).
+(DECISIONLOG, 2026-12-05). `make spark-check` runs all but the `spark_long` ones (about
+four minutes), `make test-spark` runs them all. The ones marked `spark_long` (a refresh
+on Spark, every data and unit test on Spark, a failed build on Spark) cost about seven
+minutes of two busy cores; `make pytest` leaves them out (`-m "not spark_long"`).
 
 What they hold:
 - the project parses on Spark, every dispatched macro resolved, and no dbt warning that
@@ -154,8 +154,8 @@ TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "un
 def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
     tmp_path, demo_build, generated_raw, request
 ):
-    """The comparison meant for the test command (it runs wherever pyspark is installed:
-    `make test-spark`), in one Spark session (one JVM, started once:
+    """The comparison meant for the test command (`make spark-check`, and wherever pyspark
+    is installed), in one Spark session (one JVM, started once:
     tests/python/spark_session.py), three builds one after the other:
 
     1. a raw orders file without its `amount` column stops the build before any model,
