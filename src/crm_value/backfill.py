@@ -61,9 +61,11 @@ from crm_value.settings import RawInput, dumps_vars, project_vars, unknown_vars
 
 STEPS = {"week": (0, 7), "month": (1, 0), "quarter": (3, 0)}  # (months, days)
 WORKER = [sys.executable, "-m", "crm_value.backfill_worker"]
+# The vars check parses as the workers do (only the vars that shape the parsed project),
+# so the backfill's worker and the refresh after it reuse its parse (dbt's partial parsing).
+CHECK = [sys.executable, "-m", "crm_value.refresh_worker", "once"]
 # A past date fits only the CLV model that scores: the history keeps the scores, not the
-# backtest (same scores; DECISIONLOG). The vars check and the worker's parse see the same
-# vars, so the worker's parse reuses the check's (dbt's partial parsing).
+# backtest (same scores; DECISIONLOG).
 PAST_DATE_VARS = {"clv_fit_scope": "scoring"}
 
 
@@ -162,6 +164,7 @@ def backfill(
                     reader,
                     warehouse,
                     work_dir,
+                    command=CHECK,
                 )
                 if code != 0:
                     raise StageFailed("vars", _error_lines(output))

@@ -78,6 +78,7 @@ def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
     from crm_value import history
+    from crm_value.refresh_worker import parse_args
 
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     flags = argv[1:]
@@ -85,12 +86,13 @@ def main(argv: list[str]) -> int:
     dates = [dt.date.fromisoformat(day) for day in spec["dates"]]
 
     # spec["vars"] are the vars of every past date (the backfill's PAST_DATE_VARS included)
-    # but its as_of_date. The parse sees them as the backfill's vars check did, and reuses
-    # its parse; a var changes only what the SQL compiles to, never the graph.
+    # but its as_of_date. The parse sees only the ones that shape the parsed project, as
+    # the backfill's vars check and the refresh do, and reuses their parse; every other
+    # var changes only what the SQL compiles to, never the graph.
     def dbt_vars(day: dt.date) -> list[str]:
         return ["--vars", json.dumps({**spec["vars"], "as_of_date": day.isoformat()})]
 
-    parsed = dbtRunner().invoke(["parse", "--quiet", *flags, "--vars", json.dumps(spec["vars"])])
+    parsed = dbtRunner().invoke(parse_args([*flags, "--vars", json.dumps(spec["vars"])]))
     if not parsed.success:
         _say(f"FAILED: the project did not parse: {parsed.exception}")
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import hashlib
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crm_value.generate import generate
+from crm_value.refresh_worker import PARSE_VARS
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -114,8 +116,11 @@ def _dbt_call(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run the dbt command `cmd` (without the program) with `env`; its code and output.
     Through this worker's fork server when it runs, else as a new process."""
     if _FORKSERVER is None:
+        program = [str(DBT)]
+        if "--vars" in cmd and cmd[0] != "parse":  # as the fork server runs it
+            program = [sys.executable, "-m", "crm_value.refresh_worker", "once"]
         proc = subprocess.run(
-            [str(DBT), *cmd], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+            [*program, *cmd], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
         )
         return proc.returncode, proc.stdout + proc.stderr
     output = _FORKSERVER.with_name("dbt-output.txt")  # one call at a time per worker
@@ -193,7 +198,9 @@ def run_dbt(
     if args[:1] == ["build"] and not unit_tests and "--exclude-resource-type" not in args:
         cmd += ["--exclude-resource-type", "unit_test"]
     crm_env = {k: v for k, v in env.items() if k.startswith("CRM_")}
-    with shared_parse(work_dir / "target", "dbt", dbt_vars, crm_env):
+    # With --vars, dbt parses with PARSE_VARS alone (dbt_forkserver.py).
+    parsed_with = {k: v for k, v in (dbt_vars or {}).items() if k in PARSE_VARS}
+    with shared_parse(work_dir / "target", "dbt", parsed_with, crm_env):
         code, output = _dbt_call(cmd, env)
     return DbtRun(code, output, work_dir / "warehouse.duckdb")
 
@@ -289,6 +296,18 @@ def refresh_args(
     return args + list(extra)
 
 
+def crm_value_parse(
+    raw_dir: Path | None, serve: Path, args: list[str], env: dict[str, str] | None
+) -> contextlib.AbstractContextManager[None]:
+    """The dbt parse shared by `crm-value refresh` and `backfill` runs on the raw folder
+    `raw_dir` into `serve`: their dbt parses with only the vars that shape the parsed
+    project (crm_value.refresh_worker), so the key is the input, the folder, the target
+    and the environment."""
+    target = args[args.index("--target") + 1] if "--target" in args else None
+    key = ("crm-value", str(raw_dir), str(serve), target, env)
+    return shared_parse(serve / ".work" / "target", *key)
+
+
 def run_refresh(
     raw_dir: Path | None,
     serve: Path,
@@ -297,8 +316,7 @@ def run_refresh(
     env: dict[str, str] | None = None,
 ) -> Refresh:
     """Run `crm-value refresh` as a user would; the work database sits beside `serve`."""
-    key = ("refresh", str(raw_dir), str(serve), dbt_vars, extra, env)
-    with shared_parse(serve / ".work" / "target", *key):
+    with crm_value_parse(raw_dir, serve, list(extra), env):
         proc = subprocess.run(
             refresh_args(raw_dir, serve, dbt_vars, *extra),
             cwd=PROJECT_DIR,

@@ -7,6 +7,11 @@ code) that starts with dbt already imported. Nothing of one call reaches the nex
 child begins from the server as it was after the import. The refresh and the backfill
 start their own `dbt` processes as users run them; only `run_dbt` uses this.
 
+A call with --vars runs as the refresh runs dbt (crm_value.refresh_worker.once): the
+project parsed with only the vars that shape it, then the command with them all, so a
+test that sets a var reuses the parse of the last test instead of parsing the project
+again (dbt parses it all whenever its --vars differ from those of its saved parse).
+
 Protocol: one JSON line per connection ({"args", "env", "cwd", "output"}); the reply is
 the exit code, and dbt's output is in the file `output`.
 """
@@ -28,6 +33,12 @@ def _child(request: dict) -> int:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
+    if "--vars" in request["args"] and request["args"][0] != "parse":
+        # As the refresh runs dbt: the parse sees only the vars that shape the parsed
+        # project, the command all of them (crm_value.refresh_worker; test_parse_vars).
+        from crm_value.refresh_worker import once
+
+        return once(request["args"])
     from dbt.cli.main import cli
 
     sys.argv = ["dbt", *request["args"]]

@@ -30,6 +30,7 @@ from conftest import (
     CRM_VALUE,
     PROJECT_DIR,
     adopt,
+    crm_value_parse,
     history,
     refresh_env,
     run_dbt,
@@ -69,14 +70,15 @@ def run_backfill(raw_dir: Path | None, serve: Path, *extra: str) -> subprocess.C
     args += ["--warehouse", str(serve.parent / "work.duckdb")]
     if raw_dir is not None:
         args += ["--raw-dir", str(raw_dir)]
-    return subprocess.run(
-        [*args, *extra],
-        cwd=PROJECT_DIR,
-        env=refresh_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with crm_value_parse(raw_dir, serve, list(extra), None):
+        return subprocess.run(
+            [*args, *extra],
+            cwd=PROJECT_DIR,
+            env=refresh_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
 
 def query(serve: Path, sql: str, params: list | None = None) -> list[dict]:
