@@ -1161,6 +1161,12 @@ def where_to_work(
             f"`CRM_TARGET={target.strip() or 'spark'} dbt build` (README, 'On Spark'), or "
             "unset CRM_TARGET"
         )
+    if target == "spark" and getattr(args, "warehouse", None):
+        parser.error(
+            "--warehouse names the DuckDB work database, which the spark target does not use: "
+            "Spark builds into its own warehouse folder, $CRM_SPARK_WAREHOUSE (default "
+            "spark/warehouse). Drop --warehouse, or set CRM_SPARK_WAREHOUSE"
+        )
     missing = [m for m in ("pyspark", "dbt.adapters.spark") if target == "spark" and not _has(m)]
     if missing:
         parser.error(
@@ -1187,7 +1193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warehouse",
         type=Path,
-        help="work database (default: $CRM_WAREHOUSE_PATH, else crm_value.duckdb)",
+        help="work database (default: $CRM_WAREHOUSE_PATH, else crm_value.duckdb); the "
+        "duckdb target's only: spark builds in $CRM_SPARK_WAREHOUSE",
     )
     parser.add_argument(
         "--target",

@@ -288,7 +288,8 @@ def refresh_args(
     raw_dir: Path | None, serve: Path, dbt_vars: dict | None, *extra: str
 ) -> list[str]:
     args = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
-    args += ["--warehouse", str(serve.parent / "work.duckdb")]
+    if "spark" not in extra:  # Spark builds into its own warehouse (CRM_SPARK_WAREHOUSE)
+        args += ["--warehouse", str(serve.parent / "work.duckdb")]
     if raw_dir is not None:
         args += ["--raw-dir", str(raw_dir)]
     if dbt_vars:

@@ -191,6 +191,22 @@ def test_the_spark_target_without_its_packages_says_how_to_add_them(tmp_path, mo
     assert not (tmp_path / "serve").exists()
 
 
+def test_a_work_database_given_on_the_spark_target_is_refused(tmp_path, monkeypatch, capsys):
+    """--warehouse names the DuckDB work database; on Spark the build goes to Spark's own
+    warehouse folder, so the flag would be silently ignored."""
+    from crm_value import refresh as refresh_module
+
+    monkeypatch.delenv("CRM_TARGET", raising=False)
+    args = ["--serve-dir", str(tmp_path / "serve"), "--warehouse", str(tmp_path / "w.duckdb")]
+    with pytest.raises(SystemExit) as stop:
+        refresh_module.main([*args, "--target", "spark"])
+    assert stop.value.code == 2
+    said = capsys.readouterr().err
+    assert "--warehouse names the DuckDB work database, which the spark target does not use" in said
+    assert "CRM_SPARK_WAREHOUSE" in said
+    assert not (tmp_path / "serve").exists()
+
+
 @row("H02")
 def test_a_refresh_from_another_input_is_refused_unless_told(copy_of, tmp_path):
     raw, serve = copy_of
