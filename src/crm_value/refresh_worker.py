@@ -67,9 +67,12 @@ def parse_args(args: list[str]) -> list[str]:
 
 
 def once(args: list[str]) -> int:
-    """Run the dbt command `args` on a parse as `main` makes it; dbt's exit code."""
+    """Run the dbt command `args` on a parse as `main` makes it; dbt's exit code. A
+    `parse` itself runs as asked, with all its vars."""
     from dbt.cli.main import dbtRunner
 
+    if args[:1] == ["parse"]:
+        return _exit_code(dbtRunner().invoke(args))
     parsed = dbtRunner().invoke(parse_args(args))
     if not parsed.success:
         return 2

@@ -117,7 +117,7 @@ def _dbt_call(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
     Through this worker's fork server when it runs, else as a new process."""
     if _FORKSERVER is None:
         program = [str(DBT)]
-        if "--vars" in cmd and cmd[0] != "parse":  # as the fork server runs it
+        if "--vars" in cmd:  # as the fork server runs it
             program = [sys.executable, "-m", "crm_value.refresh_worker", "once"]
         proc = subprocess.run(
             [*program, *cmd], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
@@ -284,11 +284,16 @@ def refresh_env() -> dict[str, str]:
     return env
 
 
+def _target(args: list[str]) -> str | None:
+    """The profile target `crm-value` arguments name (None: CRM_TARGET decides)."""
+    return args[args.index("--target") + 1] if "--target" in args else None
+
+
 def refresh_args(
     raw_dir: Path | None, serve: Path, dbt_vars: dict | None, *extra: str
 ) -> list[str]:
     args = [str(CRM_VALUE), "refresh", "--serve-dir", str(serve)]
-    if "spark" not in extra:  # Spark builds into its own warehouse (CRM_SPARK_WAREHOUSE)
+    if _target(list(extra)) != "spark":  # Spark builds in its own warehouse folder
         args += ["--warehouse", str(serve.parent / "work.duckdb")]
     if raw_dir is not None:
         args += ["--raw-dir", str(raw_dir)]
@@ -304,8 +309,7 @@ def crm_value_parse(
     `raw_dir` into `serve`: their dbt parses with only the vars that shape the parsed
     project (crm_value.refresh_worker), so the key is the input, the folder, the target
     and the environment."""
-    target = args[args.index("--target") + 1] if "--target" in args else None
-    key = ("crm-value", str(raw_dir), str(serve), target, env)
+    key = ("crm-value", str(raw_dir), str(serve), _target(args), env)
     return shared_parse(serve / ".work" / "target", *key)
 
 

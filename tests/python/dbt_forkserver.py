@@ -33,7 +33,7 @@ def _child(request: dict) -> int:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    if "--vars" in request["args"] and request["args"][0] != "parse":
+    if "--vars" in request["args"]:
         # As the refresh runs dbt: the parse sees only the vars that shape the parsed
         # project, the command all of them (crm_value.refresh_worker; test_parse_vars).
         from crm_value.refresh_worker import once

@@ -95,13 +95,20 @@ def _manifest(work: Path, dbt_vars: dict | None) -> dict:
 
 
 def _differing(one: dict, other: dict) -> list[str]:
-    return sorted(
-        f"{section}: {name}"
-        for section in one.keys() | other.keys()
-        for name in (one.get(section) or {}).keys() | (other.get(section) or {}).keys()
-        if isinstance(one.get(section), dict)
-        and one[section].get(name) != (other.get(section) or {}).get(name)
-    )
+    """Each entry of a section (a node, a source, a macro, ...) whose fields differ, and
+    each section that is not a mapping and differs as a whole."""
+    found = []
+    for section in sorted(one.keys() | other.keys()):
+        mine, theirs = one.get(section), other.get(section)
+        if not (isinstance(mine, dict) and isinstance(theirs, dict)):
+            found += [section] if mine != theirs else []
+            continue
+        found += [
+            f"{section}: {k}"
+            for k in sorted(mine.keys() | theirs.keys())
+            if mine.get(k) != theirs.get(k)
+        ]
+    return found
 
 
 def test_other_values_cover_every_var_and_differ_from_the_defaults():
