@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark test-spark spark-check build refresh test unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -52,14 +52,25 @@ build: setup
 refresh: setup
 	$(BIN)/crm-value refresh
 
-## test: set up, then run every check: lint and the demo build (backfill and refresh) side
-## by side, then the dbt unit tests on the demo warehouse and pytest (its Spark tests run
-## once `make setup-spark` has installed pyspark; see README, Tests). The build uses about
-## one core of two: beside lint the two take about the build's time instead of the sum
-## (each one's output comes when it ends).
+## test: set up, then run every check, the Spark comparison included: lint beside the
+## Spark packages' install, then the demo build (backfill and refresh, then the dbt unit
+## tests on its warehouse) beside pytest, whose history tests wait for the build's
+## serving folder (TEST_DEMO_BUILD_MARKER). Each step's output comes when it ends. Side by
+## side the steps fill the cores that one of them alone leaves idle (see README, Tests)
 test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint build
-	$(MAKE) --no-print-directory unit-test pytest
+	@mkdir -p target && rm -f target/demo-build.done target/demo-build.failed
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-build test-pytest
+
+# The demo build of `make test`: it leaves target/demo-build.done (or .failed) for pytest.
+test-build: setup-spark
+	@if $(MAKE) --no-print-directory build; then touch target/demo-build.done; \
+	  else touch target/demo-build.failed; exit 1; fi
+	$(MAKE) --no-print-directory unit-test
+
+# pytest of `make test`: pyspark installed, so the Spark tests but the spark_long ones run.
+test-pytest: setup-spark
+	TEST_DEMO_BUILD_MARKER=$(CURDIR)/target/demo-build \
+	  $(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long"
 
 ## spark-check: set up with Spark, then the Spark tests `make pytest` would run once pyspark
 ## is installed (the parse, a bad file and the demo and 20,000 generated customers built in

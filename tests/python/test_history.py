@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
@@ -125,10 +126,28 @@ def _demo_is_built(serve: Path) -> bool:
     return release == "demo seeds" and dates[0]["n"] >= 13
 
 
+def wait_for_the_test_command_build() -> None:
+    """`make test` runs the demo build (`make build`) beside pytest and names, in
+    TEST_DEMO_BUILD_MARKER, the path whose `.done` or `.failed` file the build leaves when
+    it ends: wait for it. Without the variable there is nothing to wait for."""
+    marker = os.environ.get("TEST_DEMO_BUILD_MARKER")
+    if not marker:
+        return
+    done, failed = Path(f"{marker}.done"), Path(f"{marker}.failed")
+    deadline = time.monotonic() + 1800
+    while not done.exists():
+        if failed.exists():
+            pytest.fail("the demo build beside pytest (make build) failed: see its output")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {done.name} after 30 minutes: the demo build beside pytest hangs")
+        time.sleep(1)
+
+
 @pytest.fixture(scope="session")
 def demo_serve(tmp_path_factory) -> Path:
     """The demo serving folder with its 12 backfilled months: the project's own serving/
-    when `make build` (which `make test` runs first) has made it, else a new one."""
+    when `make build` (which `make test` runs beside pytest) has made it, else a new one."""
+    wait_for_the_test_command_build()
     built = PROJECT_DIR / "serving"
     if _demo_is_built(built):
         return built
