@@ -33,11 +33,12 @@ $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
 	touch $@
 
-## test-spark: set up with Spark, then every Spark test: those the test command runs (the
-## project parses on Spark; a bad raw file, the demo and 20,000 generated customers built
-## in one Spark session as on DuckDB) and the `spark_long` ones it leaves out: a refresh of
-## the demo on Spark publishes what a DuckDB refresh publishes, the 20,000 customers pass
-## every data and unit test on Spark, a failed test stops a refresh on Spark
+## test-spark: set up with Spark, then every Spark test: the one the test command runs (a
+## bad raw file, the demo and 20,000 generated customers built in one Spark session as on
+## DuckDB) and the `spark_long` ones it leaves out: the project parses on Spark, a refresh
+## of the demo on Spark publishes what a DuckDB refresh publishes, the 20,000 customers
+## pass every data and unit test on Spark, a stale export and a failed test stop a
+## refresh on Spark
 test-spark: setup-spark
 	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py
 
@@ -59,7 +60,8 @@ refresh: setup
 ## side the steps fill the cores that one of them alone leaves idle (see README, Tests)
 test: setup
 	@mkdir -p target && rm -f target/demo-build.done target/demo-build.failed
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-build test-pytest
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-build test-pytest \
+	  DEMO_BUILD_MARKER=$(CURDIR)/target/demo-build
 
 # The demo build of `make test`: it leaves target/demo-build.done (or .failed) for pytest.
 test-build: setup-spark
@@ -67,15 +69,16 @@ test-build: setup-spark
 	  else touch target/demo-build.failed; exit 1; fi
 	$(MAKE) --no-print-directory unit-test
 
-# pytest of `make test`: pyspark installed, so the Spark tests but the spark_long ones run.
+# pytest of `make test`: pyspark installed, so the Spark tests but the spark_long ones run;
+# the history tests wait for DEMO_BUILD_MARKER's .done (set by `test` alone).
 test-pytest: setup-spark
-	TEST_DEMO_BUILD_MARKER=$(CURDIR)/target/demo-build \
+	TEST_DEMO_BUILD_MARKER=$(DEMO_BUILD_MARKER) \
 	  $(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long"
 
-## spark-check: set up with Spark, then the Spark tests `make pytest` would run once pyspark
-## is installed (the parse, a bad file and the demo and 20,000 generated customers built in
-## one Spark session as on DuckDB, a stale export on Spark): one process, as Spark runs
-## its own threads. About four minutes alone; `make test-spark` adds the spark_long ones
+## spark-check: set up with Spark, then the Spark test of the test command alone (a bad
+## file, the demo and 20,000 generated customers built in one Spark session as on
+## DuckDB): one process, as Spark runs its own threads. About four minutes alone;
+## `make test-spark` adds the spark_long ones
 spark-check: setup-spark
 	$(BIN)/pytest -p no:cacheprovider -m "not spark_long" tests/python/test_spark.py
 
@@ -97,8 +100,8 @@ ruff: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-## pytest: the Python tests (the Spark ones too once `make setup-spark` has run), but the
-## `spark_long` ones
+## pytest: the Python tests (the Spark comparison too once `make setup-spark` has run),
+## but the `spark_long` ones
 pytest: setup
 	$(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long"
 

@@ -75,11 +75,25 @@ def shared_parse(target: Path, *key: object) -> Iterator[None]:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     cached = _PARSE_CACHE / f"{digest[:20]}.msgpack"
     saved = target / "partial_parse.msgpack"
+    created: list[Path] = []  # the folders made for the seeded parse, deepest first
+    seeded = None
     if cached.exists() and not saved.exists():
+        created = [p for p in (target, *target.parents) if not p.exists()]
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, saved)
+        seeded = saved.stat().st_mtime_ns
     yield
-    if saved.exists():
+    if seeded is not None and saved.exists() and saved.stat().st_mtime_ns == seeded:
+        # dbt did not write a parse (a command that stopped before dbt, or one that reused
+        # the parse as it was): take the seeded copy back, and the folders made for it, so
+        # that a test sees only what the command left.
+        saved.unlink()
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:  # the command wrote into it
+                break
+    elif saved.exists():
         partial = cached.with_suffix(".part")
         shutil.copyfile(saved, partial)
         os.replace(partial, cached)

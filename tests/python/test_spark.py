@@ -2,16 +2,18 @@
 (pyspark in the dbt process, `method: session`, Parquet tables).
 
 The tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on this
-target); without it they are skipped, and the test command does not install it yet
-(DECISIONLOG, 2026-12-05). `make spark-check` runs all but the `spark_long` ones (about
-four minutes), `make test-spark` runs them all. The ones marked `spark_long` (a refresh
-on Spark, every data and unit test on Spark, a failed build on Spark) cost about seven
-minutes of two busy cores; `make pytest` leaves them out (`-m "not spark_long"`).
+target); without it they are skipped. The test command installs it and runs the one test
+not marked `spark_long`, the comparison (about four minutes alone; `make spark-check` runs
+it alone). `make test-spark` runs them all. The `spark_long` ones (the parse alone, a
+refresh on Spark, every data and unit test on Spark, a stale export and a failed build on
+Spark) cost about eight minutes of two busy cores; `make pytest` leaves them out
+(`-m "not spark_long"`).
 
 What they hold:
 - the project parses on Spark, every dispatched macro resolved, and no dbt warning that
   a macro drops part of its meaning there (dbt's listagg ignores its order on Spark; the
-  project's crm_ordered_list keeps it);
+  project's crm_ordered_list keeps it): checked in the comparison's session, and alone
+  (spark_long);
 - the demo and 20,000 generated customers (anomalies and all, CSV files read by Spark's
   own CSV reader), built one after the other in one Spark session, give DuckDB's tables:
   every table of the audit, intermediate and marts schemas, column names and types,
@@ -25,7 +27,7 @@ What they hold:
 - the 20,000 customers' Spark build runs every data test and every unit test, and its
   tables equal DuckDB's, rejected rows and ledger included (spark_long);
 - a stale export stops a Spark refresh at freshness, before anything is built; a data
-  test that fails on Spark stops it at the build, with dbt's reason (spark_long);
+  test that fails on Spark stops it at the build, with dbt's reason (both spark_long);
 - a bad raw file stops Spark's build before any model with DuckDB's message, and leaves no
   table (the file rules are one piece of Python, crm_value.raw_files): the first build of
   the one Spark session above.
@@ -166,9 +168,9 @@ TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "un
 def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
     tmp_path, demo_build, generated_raw, request
 ):
-    """The comparison meant for the test command (`make spark-check`, and wherever pyspark
-    is installed), in one Spark session (one JVM, started once:
-    tests/python/spark_session.py), three builds one after the other:
+    """The comparison of the test command (and of `make spark-check`), in one Spark
+    session (one JVM, started once: tests/python/spark_session.py), three builds one
+    after the other, after the project's parse on Spark (no macro that loses meaning):
 
     1. a raw orders file without its `amount` column stops the build before any model,
        with DuckDB's message naming the file and the column (the raw-file rules are one
