@@ -37,8 +37,8 @@ $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
 ## bad raw file, the demo and 20,000 generated customers built in one Spark session as on
 ## DuckDB) and the `spark_long` ones it leaves out: the project parses on Spark, a refresh
 ## of the demo on Spark publishes what a DuckDB refresh publishes, the 20,000 customers
-## pass every data and unit test on Spark, a stale export and a failed test stop a
-## refresh on Spark
+## pass every data and unit test on Spark, the shapes the generator never makes build
+## alike on Spark, a stale export and a failed test stop a refresh on Spark
 test-spark: setup-spark
 	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py
 

@@ -5,9 +5,9 @@ The tests need pyspark (`make setup-spark`: dbt-spark needs it even to parse on 
 target); without it they are skipped. The test command installs it and runs the one test
 not marked `spark_long`, the comparison (about four minutes alone; `make spark-check` runs
 it alone). `make test-spark` runs them all. The `spark_long` ones (the parse alone, a
-refresh on Spark, every data and unit test on Spark, a stale export and a failed build on
-Spark) cost about eight minutes of two busy cores; `make pytest` leaves them out
-(`-m "not spark_long"`).
+refresh on Spark, every data and unit test on Spark, the hostile shapes, a stale export
+and a failed build on Spark) cost about fourteen minutes of two busy cores; `make pytest`
+leaves them out (`-m "not spark_long"`).
 
 What they hold:
 - the project parses on Spark, every dispatched macro resolved, and no dbt warning that
@@ -26,6 +26,8 @@ What they hold:
   tier state is recomputed on Spark and folded on DuckDB, with equal rows (spark_long);
 - the 20,000 customers' Spark build runs every data test and every unit test, and its
   tables equal DuckDB's, rejected rows and ledger included (spark_long);
+- the shapes the generator never makes (identical spend, nobody dropping out, one-time
+  buyers only, one customer, one day) build on Spark into DuckDB's tables (spark_long);
 - a stale export stops a Spark refresh at freshness, before anything is built; a data
   test that fails on Spark stops it at the build, with dbt's reason (both spark_long);
 - a bad raw file stops Spark's build before any model with DuckDB's message, and leaves no
@@ -378,6 +380,55 @@ def test_generated_raw_files_on_spark_equal_duckdb(tmp_path, generated_raw, requ
     with duckdb.connect(str(duck.warehouse), read_only=True) as con:
         rejected = con.execute("select count(*) from audit.rejected_orders").fetchall()[0][0]
     assert rejected > 0  # the anomalies were rejected alike, not absent
+
+
+# The shapes of tests/python/clv_shapes.py that sit at a model's limit or skip it.
+HOSTILE_SHAPES = ("identical_spend", "no_dropout", "one_time_buyers", "one_customer", "one_day")
+
+
+@pytest.mark.spark_long
+def test_the_shapes_the_generator_never_makes_build_alike_on_spark_and_duckdb(tmp_path):
+    """Identical spend for everyone, nobody dropping out, one-time buyers only, a single
+    customer, every purchase on one day (tests/python/clv_shapes.py, as test_clv_limits.py
+    builds them on DuckDB): each builds on Spark, one after the other in one Spark session,
+    into DuckDB's tables: the scores and tiers, and the CLV fit's status, limits and
+    skips."""
+    pytest.importorskip("pyspark", reason="the Spark target runs after `make setup-spark`")
+    from clv_shapes import simulate, write_raw
+    from test_clv_marts import NO_FILE_AUDITS
+
+    spark_dir = tmp_path / "spark"
+    spark_dir.mkdir()
+    build = ["build", *TABLES_ONLY, "--full-refresh", "--vars", json.dumps(NO_FILE_AUDITS)]
+    steps = [
+        {
+            "args": [*build, *_folders(spark_dir)],
+            "env": {"CRM_RAW_DIR": str(write_raw(tmp_path / shape / "raw", simulate(shape)))},
+            "keep": str(tmp_path / shape / "spark"),
+        }
+        for shape in HOSTILE_SHAPES
+    ]
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("spark_session.py")), json.dumps(steps)],
+        env=_spark_env(spark_dir, CRM_SPARK_CATALOG="in-memory"),
+        cwd=spark_dir,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    for shape in HOSTILE_SHAPES:
+        (tmp_path / shape / "duckdb").mkdir()
+        duck = run_dbt(
+            ["build"], tmp_path / shape / "duckdb", tmp_path / shape / "raw", "csv", NO_FILE_AUDITS
+        )
+        assert duck.returncode == 0, duck.output[-4000:]
+        compared = _compare(duck.warehouse, tmp_path / shape / "spark")
+        assert {
+            "marts.clv_model_parameters",
+            "marts.dim_customers",
+            "marts.fct_customer_clv",
+        } <= compared, shape
 
 
 def _same_table(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, name: str) -> bool:
