@@ -166,6 +166,19 @@ def _same(one: tuple, other: tuple, doubles: list[bool]) -> bool:
 TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
+def _spark_session(steps: list[dict], spark_dir: Path, timeout: int) -> subprocess.CompletedProcess:
+    """The dbt `steps` in one Spark session (tests/python/spark_session.py), in `spark_dir`.
+    One process reads every table it builds: no metastore to keep them in."""
+    return subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("spark_session.py")), json.dumps(steps)],
+        env=_spark_env(spark_dir, CRM_SPARK_CATALOG="in-memory"),
+        cwd=spark_dir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.mark.starts_first  # the longest test once pyspark is installed: not the tail
 def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
     tmp_path, demo_build, generated_raw, request
@@ -207,15 +220,7 @@ def test_the_demo_and_20000_generated_customers_build_alike_on_spark_and_duckdb(
             "keep": str(tmp_path / "spark_generated"),
         },
     ]
-    run = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("spark_session.py")), json.dumps(steps)],
-        # One process reads every table it builds: no metastore to keep them in.
-        env=_spark_env(spark_dir, CRM_SPARK_CATALOG="in-memory"),
-        cwd=spark_dir,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    run = _spark_session(steps, spark_dir, timeout=900)
     assert_parsed_on_spark(run.stdout)
     said = f"raw file {bad / 'orders.csv'} (entity orders) lacks required column 'amount'"
     assert said in run.stdout, run.stdout[-3000:]
@@ -408,14 +413,7 @@ def test_the_shapes_the_generator_never_makes_build_alike_on_spark_and_duckdb(tm
         }
         for shape in HOSTILE_SHAPES
     ]
-    run = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("spark_session.py")), json.dumps(steps)],
-        env=_spark_env(spark_dir, CRM_SPARK_CATALOG="in-memory"),
-        cwd=spark_dir,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    run = _spark_session(steps, spark_dir, timeout=1800)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     for shape in HOSTILE_SHAPES:
         (tmp_path / shape / "duckdb").mkdir()
