@@ -58,15 +58,18 @@ refresh: setup
 ## tests on its warehouse) beside pytest, whose history tests wait for the build's
 ## serving folder (TEST_DEMO_BUILD_MARKER). Each step's output comes when it ends. Side by
 ## side the steps fill the cores that one of them alone leaves idle (see README, Tests)
-test: setup
-	@mkdir -p target && rm -f target/demo-build.done target/demo-build.failed
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-build test-pytest \
-	  DEMO_BUILD_MARKER=$(CURDIR)/target/demo-build
+# `make test`'s demo build leaves $(DEMO_BUILT).done (or .failed) when it ends.
+DEMO_BUILT := $(CURDIR)/target/demo-build
 
-# The demo build of `make test`: it leaves target/demo-build.done (or .failed) for pytest.
+test: setup
+	@mkdir -p target && rm -f $(DEMO_BUILT).done $(DEMO_BUILT).failed
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-build test-pytest \
+	  DEMO_BUILD_MARKER=$(DEMO_BUILT)
+
+# The demo build of `make test`: it leaves $(DEMO_BUILT).done (or .failed) for pytest.
 test-build: setup-spark
-	@if $(MAKE) --no-print-directory build; then touch target/demo-build.done; \
-	  else touch target/demo-build.failed; exit 1; fi
+	@if $(MAKE) --no-print-directory build; then touch $(DEMO_BUILT).done; \
+	  else touch $(DEMO_BUILT).failed; exit 1; fi
 	$(MAKE) --no-print-directory unit-test
 
 # pytest of `make test`: pyspark installed, so the Spark tests but the spark_long ones run;
