@@ -19,8 +19,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import duckdb
@@ -28,15 +26,12 @@ import pytest
 import reference_history as ref
 from conftest import (
     CLEAN,
-    CRM_VALUE,
-    PROJECT_DIR,
     adopt,
-    crm_value_parse,
     history,
-    refresh_env,
+    query,
+    run_backfill,
     run_dbt,
     run_refresh,
-    serving_file,
 )
 
 from crm_value.backfill import dates_before, dates_between
@@ -66,29 +61,6 @@ POINT_IN_TIME = [
 ]
 
 
-def run_backfill(raw_dir: Path | None, serve: Path, *extra: str) -> subprocess.CompletedProcess:
-    args = [str(CRM_VALUE), "backfill", "--serve-dir", str(serve)]
-    args += ["--warehouse", str(serve.parent / "work.duckdb")]
-    if raw_dir is not None:
-        args += ["--raw-dir", str(raw_dir)]
-    with crm_value_parse(raw_dir, serve, list(extra), None):
-        return subprocess.run(
-            [*args, *extra],
-            cwd=PROJECT_DIR,
-            env=refresh_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-
-def query(serve: Path, sql: str, params: list | None = None) -> list[dict]:
-    with duckdb.connect(str(serving_file(serve)), read_only=True) as con:
-        cursor = con.execute(sql, params or [])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def store_prints(serve: Path) -> dict[str, str]:
     return {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest()
@@ -114,47 +86,6 @@ def same(a, b) -> bool:
 
 
 # --- The demo, as `make build` leaves it, and generated data ---------------------------
-
-
-def _demo_is_built(serve: Path) -> bool:
-    if not serving_file(serve).exists():
-        return False
-    release = query(serve, "select raw_input from ops.release")[0]["raw_input"]
-    dates = query(
-        serve, "select count(distinct as_of_date) as n from marts.fct_customer_tier_history"
-    )
-    return release == "demo seeds" and dates[0]["n"] >= 13
-
-
-def wait_for_the_test_command_build() -> None:
-    """`make test` runs the demo build (`make build`) beside pytest and names, in
-    TEST_DEMO_BUILD_MARKER, the path whose `.done` or `.failed` file the build leaves when
-    it ends: wait for it. Without the variable there is nothing to wait for."""
-    marker = os.environ.get("TEST_DEMO_BUILD_MARKER")
-    if not marker:
-        return
-    done, failed = Path(f"{marker}.done"), Path(f"{marker}.failed")
-    deadline = time.monotonic() + 1800
-    while not done.exists():
-        if failed.exists():
-            pytest.fail("the demo build beside pytest (make build) failed: see its output")
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {done.name} after 30 minutes: the demo build beside pytest hangs")
-        time.sleep(1)
-
-
-@pytest.fixture(scope="session")
-def demo_serve(tmp_path_factory) -> Path:
-    """The demo serving folder with its 12 backfilled months: the project's own serving/
-    when `make build` (which `make test` runs beside pytest) has made it, else a new one."""
-    wait_for_the_test_command_build()
-    built = PROJECT_DIR / "serving"
-    if _demo_is_built(built):
-        return built
-    serve = tmp_path_factory.mktemp("demo") / "serve"
-    run = run_backfill(None, serve, "--last", "12", "--every", "month")
-    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
-    return serve
 
 
 @pytest.fixture(scope="session")
