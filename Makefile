@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark setup-browser test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -72,9 +72,19 @@ test-build: setup-spark
 	  else touch $(DEMO_BUILT).failed; exit 1; fi
 	$(MAKE) --no-print-directory unit-test
 
+## setup-browser: Debian's chromium and chromedriver for the dashboard's browser test,
+## installed with apt-get when missing (as root, else through sudo)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+setup-browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	else echo "installing chromium and chromium-driver (apt-get)"; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && \
+	    $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }; fi
+
 # pytest of `make test`: pyspark installed, so the Spark tests but the spark_long ones run;
 # the history tests wait for DEMO_BUILD_MARKER's .done (set by `test` alone).
-test-pytest: setup-spark
+test-pytest: setup-spark setup-browser
 	TEST_DEMO_BUILD_MARKER=$(DEMO_BUILD_MARKER) \
 	  $(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long"
 

@@ -6,10 +6,16 @@ Layout of the serving folder::
     <serve_dir>/
       current -> releases/<release_id>     the one switch (a symlink, replaced atomically)
       releases/<release_id>/
-        crm_value.duckdb                   schemas marts, audit, ops (BI reads this file)
+        crm_value.duckdb                   schemas marts, audit, ops and main (BI reads
+                                           this file): no direct identifiers (PERSONAL_DATA)
         parquet/<schema>/<table>.parquet   the same tables for tools that read Parquet
         parquet/marts/fct_customer_tier_history/<date>.parquet
                                            a BY_DATE table: one file per date
+        docs/index.html                    the dbt docs site of the build (one page)
+        restricted/                        mode 0700: its owner alone
+          crm_value_restricted.duckdb      mode 0600: the personal data (schema restricted:
+                                           customer_contacts, call_list; schema audit: the
+                                           rejected rows as read)
       run_history.parquet                  every refresh (read by the view ops.run_history)
 
 A release is written completely under a temporary name and renamed into place before the
@@ -30,10 +36,33 @@ from pathlib import Path
 
 import duckdb
 
-from crm_value.run_history import history_path
+from crm_value.run_history import DESCRIPTIONS, history_path
 
 SERVING_FILE = "crm_value.duckdb"
 SERVED_SCHEMAS = ("marts", "audit")
+# The personal data's file, inside the release: readable by its owner alone.
+RESTRICTED_DIR = "restricted"
+RESTRICTED_FILE = "crm_value_restricted.duckdb"
+RESTRICTED_SCHEMA = "restricted"
+CALL_LIST_SOURCE = "fct_key_customers_at_risk"
+DOCS_PAGE = Path("docs") / "index.html"
+# The personal-data policy of the BI serving file (README, Personal data):
+# - these columns are direct identifiers: dropped from every served table (the restricted
+#   file holds them: restricted.customer_contacts, restricted.call_list);
+# - the rejected rows (audit.rejected_*) hold raw text, where anything can be: every text
+#   value in them has what looks like an email or a phone number masked (the restricted
+#   file holds the rows as read);
+# - then every text column of every served table is scanned (PII_GUARD_SKIPS aside) and a
+#   value that still looks like an email or a phone number stops the publish.
+PERSONAL_COLUMNS = ("customer_name", "email", "phone")
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# A phone number: with a + country code, a mainland China mobile (11 digits from 13 to
+# 19), or digits in three groups (010-1234-5678, (555) 123 4567); never inside a longer
+# code (O00012345678) and never a date or a time.
+PHONE_PATTERN = (
+    r"(^|[^0-9A-Za-z])(\+[0-9][0-9 ().-]{6,18}[0-9]|1[3-9][0-9]{9}"
+    r"|\(?[0-9]{2,4}\)?[ .-][0-9]{3,4}[ .-][0-9]{4})([^0-9A-Za-z]|$)"
+)
 # Written in the oldest storage format that holds these types, so BI tools whose DuckDB
 # driver lags the Python package can still open the file.
 STORAGE_VERSION = "v1.0.0"
@@ -42,6 +71,13 @@ STORAGE_VERSION = "v1.0.0"
 # serves their Parquet one file per date (hard links to the earlier release's unchanged
 # files), so a daily publish does not grow with the history. table -> its date column.
 BY_DATE = {("marts", "fct_customer_tier_history"): "as_of_date"}
+# Not scanned by the guard: the tier history's text is the customer key (scanned in
+# dim_customers, which holds every customer it holds) and the codes of the value rules.
+PII_GUARD_SKIPS = set(BY_DATE)
+
+
+class PersonalDataLeak(RuntimeError):
+    """A served column holds what looks like an email or a phone number."""
 
 
 def current_release(serve_dir: Path) -> Path | None:
@@ -71,19 +107,35 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
-    """Carry the table's and its columns' descriptions (dbt persist_docs) into serving."""
+def _copy_comments(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    into: str = "serve",
+    dropped: tuple[str, ...] = (),
+    to: str | None = None,
+) -> None:
+    """Carry the table's and its columns' descriptions (dbt persist_docs) from the work
+    database into the attached database `into` (to the table `to`, `schema.name`, when it
+    has another name there); a column the policy `dropped` is named in the table's
+    description instead."""
+    target = f"{into}.{to or f'{schema}.{name}'}"
     where = "database_name = 'work' and schema_name = ? and table_name = ?"
-    table_comment = con.execute(
-        f"select comment from duckdb_tables() where {where}", [schema, name]
-    ).fetchone()
-    if table_comment and table_comment[0]:
-        con.execute(f"comment on table serve.{schema}.{name} is {sql_text(table_comment[0])}")
+    rows = con.execute(f"select comment from duckdb_tables() where {where}", [schema, name])
+    table_comment = (rows.fetchall() or [(None,)])[0][0]
+    if dropped:
+        table_comment = (
+            f"{table_comment or ''} Personal data ({', '.join(dropped)}) is left out here: "
+            f"the restricted file holds it."
+        ).strip()
+    if table_comment:
+        con.execute(f"comment on table {target} is {sql_text(table_comment)}")
     for column, comment in con.execute(
         f"select column_name, comment from duckdb_columns() where {where} and comment is not null",
         [schema, name],
     ).fetchall():
-        con.execute(f'comment on column serve.{schema}.{name}."{column}" is {sql_text(comment)}')
+        if column not in dropped:
+            con.execute(f'comment on column {target}."{column}" is {sql_text(comment)}')
 
 
 def _clear_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
@@ -95,6 +147,190 @@ def _clear_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> N
         [schema, name],
     ).fetchall():
         con.execute(f'comment on column serve.{schema}.{name}."{column}" is null')
+
+
+def _masked(expression: str) -> str:
+    """`expression` with what looks like an email or a phone number masked. The phone
+    pattern runs twice: a match takes the character after it, so a number right after
+    another is only found on the second pass."""
+    email = f"regexp_replace({expression}, {sql_text(EMAIL_PATTERN)}, '<email>', 'g')"
+    phone = sql_text(PHONE_PATTERN)
+    once = f"regexp_replace({email}, {phone}, '\\1<phone>\\3', 'g')"
+    return f"regexp_replace({once}, {phone}, '\\1<phone>\\3', 'g')"
+
+
+def _served_select(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str
+) -> tuple[str, tuple[str, ...]]:
+    """The select list that serves work.<schema>.<name> to BI by the personal-data policy
+    (PERSONAL_COLUMNS dropped, the rejected rows' text masked), and the columns dropped."""
+    rejected_rows = schema == "audit" and name.startswith("rejected_")
+    kept, dropped = [], []
+    for column, data_type in _columns(con, "work", schema, name):
+        quoted = f'"{column}"'
+        if column in PERSONAL_COLUMNS:
+            dropped.append(column)
+        elif rejected_rows and data_type == "VARCHAR":
+            kept.append(f"{_masked(quoted)} as {quoted}")
+        else:
+            kept.append(quoted)
+    return ", ".join(kept), tuple(dropped)
+
+
+def personal_data_found(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str
+) -> list[str]:
+    """What in <database>.<schema>.<name> looks like an email or a phone number: one line
+    per column and kind, naming a row by its customer_id where the table has one."""
+    columns = _columns(con, database, schema, name)
+    text = [column for column, data_type in columns if data_type == "VARCHAR"]
+    has_key = any(column == "customer_id" for column, _ in columns)
+    checks = [
+        (column, kind, f'regexp_matches("{column}", {sql_text(pattern)})')
+        for column in text
+        for kind, pattern in (("an email", EMAIL_PATTERN), ("a phone number", PHONE_PATTERN))
+    ]
+    if not checks:
+        return []
+    selects = ", ".join(
+        f"count(*) filter ({matches}), "
+        + (f"any_value(customer_id) filter ({matches})" if has_key else "null")
+        for _, _, matches in checks
+    )
+    found = con.execute(f"select {selects} from {database}.{schema}.{name}").fetchall()[0]
+    lines = []
+    for index, (column, kind, _) in enumerate(checks):
+        count, key = found[2 * index], found[2 * index + 1]
+        if count:
+            where = f" (customer_id {key})" if key is not None and column != "customer_id" else ""
+            lines.append(f"{schema}.{name}.{column}: {count:,} value(s) look like {kind}{where}")
+    return lines
+
+
+def _write_restricted(con: duckdb.DuckDBPyConnection, target: Path, built: set[str]) -> list[str]:
+    """The release's restricted file: the tables of the restricted schema this build
+    created, and the rejected rows as they were read. Its folder is made 0700 before the
+    file exists, and the file 0600: only the owner of the serving folder opens it."""
+    folder = target / RESTRICTED_DIR
+    folder.mkdir(mode=0o700)
+    os.chmod(folder, 0o700)  # whatever the umask
+    path = folder / RESTRICTED_FILE
+    con.execute(f"attach '{_quote(path)}' as secret (storage_version '{STORAGE_VERSION}')")
+    os.chmod(path, 0o600)
+    wanted = {
+        RESTRICTED_SCHEMA: lambda name: name in built,
+        "audit": lambda name: name in built and name.startswith("rejected_"),
+    }
+    tables = []
+    for schema, keep in wanted.items():
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'work' "
+            "and schema_name = ? order by table_name",
+            [schema],
+        ).fetchall():
+            if keep(name):
+                con.execute(f"create schema if not exists secret.{schema}")
+                con.execute(
+                    f"create table secret.{schema}.{name} as select * from work.{schema}.{name}"
+                )
+                _copy_comments(con, schema, name, into="secret")
+                tables.append(f"{schema}.{name}")
+    if {"customer_contacts", CALL_LIST_SOURCE} <= built:
+        _write_call_list(con)
+        tables.append(f"{RESTRICTED_SCHEMA}.call_list")
+    con.execute("detach secret")
+    os.chmod(path, 0o600)
+    _fsync(path)
+    return tables
+
+
+def _write_call_list(con: duckdb.DuckDBPyConnection) -> None:
+    """restricted.call_list: the key customers at risk, with names, in call order, and the
+    email and phone sales need (a join made here, so that a build without the history
+    marts still builds the contacts)."""
+    con.execute(
+        "create table secret.restricted.call_list as select at_risk.*, contacts.email, "
+        f"contacts.phone from work.marts.{CALL_LIST_SOURCE} as at_risk "
+        "left join work.restricted.customer_contacts as contacts "
+        "on at_risk.customer_id = contacts.customer_id order by at_risk.call_rank"
+    )
+    _copy_comments(con, "marts", CALL_LIST_SOURCE, into="secret", to="restricted.call_list")
+    con.execute(
+        "comment on table secret.restricted.call_list is "
+        + sql_text(
+            "The key customers at risk (marts.fct_key_customers_at_risk, names included) "
+            "with the email and phone to call them, in call_rank order. Personal data."
+        )
+    )
+    for column in ("email", "phone"):
+        con.execute(
+            f"comment on column secret.restricted.call_list.{column} is "
+            + sql_text(f"The customer's {column}, from restricted.customer_contacts.")
+        )
+
+
+def _describe_ops(con: duckdb.DuckDBPyConnection) -> None:
+    """Comments on the ops objects, like the marts': the run history's from its columns'
+    descriptions (run_history.DESCRIPTIONS), the release's and the guide's here."""
+    con.execute(
+        "comment on view serve.ops.run_history is "
+        + sql_text(
+            "Every refresh of this serving folder, published or not, one row per run "
+            "(read from run_history.parquet beside the releases, so it shows runs after "
+            "this release too)."
+        )
+    )
+    for column, _ in _columns(con, "serve", "ops", "run_history"):
+        if column in DESCRIPTIONS:
+            con.execute(
+                f'comment on column serve.ops.run_history."{column}" '
+                f"is {sql_text(DESCRIPTIONS[column])}"
+            )
+    release = {
+        "release_id": "This release: the run that published it (its folder's name).",
+        "run_id": "The refresh run that built and published it.",
+        "as_of_date": "The analysis date every mart of this release values customers at.",
+        "published_at": "When the release was switched in (UTC).",
+        "raw_input": "What the build read: the demo seeds, or the raw folder and its format.",
+        "dbt_vars": "The dbt vars of the build (YAML).",
+        "served_tables": "How many tables of schemas marts and audit this file serves.",
+    }
+    con.execute(
+        "comment on table serve.ops.release is "
+        + sql_text("The release this file is: one row (what was built, from what, when).")
+    )
+    for column, description in release.items():
+        con.execute(f'comment on column serve.ops.release."{column}" is {sql_text(description)}')
+
+
+def _write_guide(con: duckdb.DuckDBPyConnection) -> None:
+    """main.served_tables: every table and view of the file with its description, so the
+    default schema a BI tool opens first is a guide to the others, not empty."""
+    con.execute(
+        "create table serve.main.served_tables as "
+        "select schema_name, table_name, 'table' as table_type, comment as description, "
+        "column_count from duckdb_tables() where database_name = 'serve' "
+        "union all select v.schema_name, v.view_name, 'view', v.comment, "
+        "(select count(*) from duckdb_columns() as c where c.database_name = 'serve' "
+        "and c.schema_name = v.schema_name and c.table_name = v.view_name) "
+        "from duckdb_views() as v where v.database_name = 'serve' and not v.internal "
+        "order by all"
+    )
+    con.execute(
+        "comment on table serve.main.served_tables is "
+        + sql_text("A guide to this file: every table and view, its schema and description.")
+    )
+    for column, description in {
+        "schema_name": "marts (the customer-value marts), audit (rejected rows, row "
+        "reconciliation, the input ledger) or ops (this release, the run history).",
+        "table_name": "The table or view.",
+        "table_type": "table or view.",
+        "description": "What it holds (dbt's description).",
+        "column_count": "How many columns it has.",
+    }.items():
+        con.execute(
+            f'comment on column serve.main.served_tables."{column}" is {sql_text(description)}'
+        )
 
 
 def _fsync(path: Path) -> None:
@@ -259,6 +495,7 @@ def _write_release(
     built: set[str],
     earlier: Path | None = None,
     say: Callable[[str], None] = print,
+    docs_page: Path | None = None,
 ) -> list[str]:
     """Write the serving database and Parquet files of one release into `target`: the
     tables of the served schemas that this run's build created (`built`), nothing older.
@@ -272,6 +509,7 @@ def _write_release(
     release is written from nothing."""
     db_path = target / SERVING_FILE
     tables: list[str] = []
+    leaks: list[str] = []
     reused: dict[tuple[str, str], tuple[set, set]] = {}
     con = duckdb.connect()
     try:
@@ -314,20 +552,24 @@ def _write_release(
             (target / "parquet" / schema).mkdir(parents=True)
             for name in names:
                 by = BY_DATE.get((schema, name))
+                select, dropped = _served_select(con, schema, name)
                 if (schema, name) in reused:
                     same, write = reused[(schema, name)]
                     _clear_comments(con, schema, name)
                     con.execute(
-                        f"insert into serve.{schema}.{name} select * from work.{schema}.{name} "
-                        f'where "{by}" in (select unnest(?::date[]))',
+                        f"insert into serve.{schema}.{name} select {select} "
+                        f'from work.{schema}.{name} where "{by}" in (select unnest(?::date[]))',
                         [sorted(write)],
                     )
                 else:
                     same = set()
                     con.execute(
-                        f"create table serve.{schema}.{name} as select * from work.{schema}.{name}"
+                        f"create table serve.{schema}.{name} as "
+                        f"select {select} from work.{schema}.{name}"
                     )
-                _copy_comments(con, schema, name)
+                if (schema, name) not in PII_GUARD_SKIPS:
+                    leaks += personal_data_found(con, "serve", schema, name)
+                _copy_comments(con, schema, name, dropped=dropped)
                 if by is not None:
                     days = {
                         row[0]
@@ -350,6 +592,16 @@ def _write_release(
                     )
                     _fsync(parquet)
                 tables.append(f"{schema}.{name}")
+        if leaks:
+            raise PersonalDataLeak(
+                "the BI serving file would carry personal data, so nothing was published: "
+                + "; ".join(leaks)
+                + ". Emails and phone numbers belong in the customer file's email and phone "
+                "columns (served in the restricted file alone): correct these rows in the "
+                "raw files (the customer_id names one)"
+            )
+        restricted = _write_restricted(con, target, built)
+        say(f"restricted file: {len(restricted)} tables (personal data), mode 0600")
         con.execute("create schema if not exists serve.ops")
         con.execute(
             "create view serve.ops.run_history as "
@@ -371,11 +623,18 @@ def _write_release(
                 len(tables),
             ],
         )
+        _describe_ops(con)
+        _write_guide(con)
         con.execute("detach serve")
         con.execute("detach work")
     finally:
         con.close()
     _fsync(db_path)
+    if docs_page is not None:
+        (target / DOCS_PAGE).parent.mkdir()
+        shutil.copyfile(docs_page, target / DOCS_PAGE)
+        _fsync(target / DOCS_PAGE)
+        _fsync_dir(target / DOCS_PAGE.parent)
     for folder in [*(target / "parquet").iterdir(), target / "parquet", target]:
         _fsync_dir(folder)
     return tables
@@ -449,11 +708,14 @@ def publish(
     meta: dict,
     built: set[str],
     say: Callable[[str], None] = print,
+    docs_page: Path | None = None,
 ) -> tuple[Path, list[str]]:
     """Publish the tables this build created (`built`, by name) in the work database's
-    served schemas as release `release_id`, then switch `current` to it. Returns the new
-    release folder and the tables it serves. Nothing readers see changes before the final
-    rename; an error before it leaves no trace but a `.tmp-` folder, removed here."""
+    served schemas as release `release_id`, by the personal-data policy, with the
+    restricted file and the docs site (`docs_page`, dbt's static page, when given), then
+    switch `current` to it. Returns the new release folder and the tables it serves.
+    Nothing readers see changes before the final rename; an error before it leaves no
+    trace but a `.tmp-` folder, removed here."""
     releases = serve_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     staging = releases / f".tmp-{release_id}"
@@ -470,6 +732,7 @@ def publish(
             built,
             current_release(serve_dir),
             say,
+            docs_page,
         )
         final = releases / release_id
         os.rename(staging, final)

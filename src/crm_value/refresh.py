@@ -55,7 +55,9 @@ import duckdb
 from crm_value import history, run_history, spark_work
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
 from crm_value.publish import (
+    RESTRICTED_SCHEMA,
     SERVED_SCHEMAS,
+    PersonalDataLeak,
     clear_leftovers,
     current_problem,
     current_release,
@@ -824,11 +826,12 @@ class _Run:
         # Unit tests check the SQL against fixed inputs, not the data: they run where the
         # code changes (`make test`, any plain `dbt build`), not in every refresh.
         code, output = self.dbt(["build", "--exclude-resource-type", "unit_test"])
-        self.worker.close()  # the last dbt command: the work database is let go
         row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
         results = _artifact(self.work_dir, "run_results.json")
         if results is not None:
             shutil.copy(self.work_dir / "target" / "run_results.json", report_dir)
+        docs_page = self.docs_site() if code == 0 else None
+        self.worker.close()  # the last dbt command: the work database is let go
         counts, failures, warned = _summarise_build(results)
         try:
             work_db = self.work_tables(results)
@@ -873,8 +876,16 @@ class _Run:
         meta = {key: row[key] for key in ("run_id", "as_of_date", "raw_input", "dbt_vars")}
         try:
             release, tables = publish(
-                work_db, self.serve_dir, self.run_name, meta, _built_models(results), _say
+                work_db,
+                self.serve_dir,
+                self.run_name,
+                meta,
+                _built_models(results),
+                _say,
+                docs_page,
             )
+        except PersonalDataLeak as exc:
+            raise StageFailed("publish", str(exc)) from exc
         except (OSError, duckdb.Error, RuntimeError) as exc:
             raise StageFailed(
                 "publish", _fault_lines(str(exc)) or f"{type(exc).__name__}: {exc}"
@@ -894,6 +905,22 @@ class _Run:
         except OSError as exc:  # published already; a leftover folder is no failure
             _say(f"warning: old releases were not all removed: {exc}")
         return release
+
+    def docs_site(self) -> Path | None:
+        """dbt's docs site of this build as one page (`dbt docs generate --static`, from the
+        build's own manifest), published with the release; None, said, when dbt wrote none:
+        the release is then published without it. On Spark the catalog is left empty (it
+        would ask the metastore table by table)."""
+        page = self.work_dir / "target" / "static_index.html"
+        page.unlink(missing_ok=True)
+        args = ["docs", "generate", "--static", "--no-compile"]
+        if self.target == "spark":
+            args.append("--empty-catalog")
+        code, output = self.dbt(args)
+        if code != 0 or not page.is_file():
+            _say(f"    warning: no docs site for this release: {_error_lines(output)}")
+            return None
+        return page
 
     def source_freshness(self) -> dict[str, Any] | None:
         """dbt source freshness on the raw files; its sources.json (None: it wrote none),
@@ -933,7 +960,7 @@ class _Run:
                 self.work_dir / "target" / "manifest.json",
                 results,
                 copy,
-                SERVED_SCHEMAS,
+                (*SERVED_SCHEMAS, RESTRICTED_SCHEMA),
             )
         except (OSError, RuntimeError, duckdb.Error, ValueError) as exc:
             raise StageFailed("build", f"the Spark build's tables cannot be read: {exc}") from exc

@@ -58,6 +58,42 @@ SCHEMA = pa.schema(
     ]
 )
 
+# Each column's description: the published view ops.run_history carries them as comments.
+DESCRIPTIONS = {
+    "run_id": "The run: its start time (UTC) and a random suffix.",
+    "started_at": "When the run started (UTC).",
+    "ended_at": "When the run ended (UTC); null while it runs.",
+    "outcome": "running, passed (published), failed (nothing published) or crashed.",
+    "failed_stage": "The stage that stopped a failed run (vars, input, expectations, "
+    "freshness, build, publish, ...).",
+    "failure_reason": "Why the run failed, in one line.",
+    "as_of_date": "The analysis date the run valued the customers at.",
+    "raw_input": "What the run read: the demo seeds, or the raw folder and its format.",
+    "dbt_vars": "The dbt vars the run passed (YAML).",
+    "freshness": "The source-freshness verdict: pass, warn: ..., or why it was skipped.",
+    "expectations_evaluated": "Expectations evaluated at the door.",
+    "expectations_failed": "Of those, how many failed.",
+    "dbt_nodes_passed": "dbt nodes (models, tests, seeds) that passed in the build.",
+    "dbt_nodes_warned": "dbt tests that warned.",
+    "dbt_nodes_failed": "dbt nodes that failed or errored.",
+    "warnings": "The run's warnings, semicolon-separated.",
+    "clv_status": "The CLV fit and its backtest, in one line.",
+    "expectations_seconds": "Seconds spent at the door (expectations).",
+    "freshness_seconds": "Seconds spent on source freshness.",
+    "build_seconds": "Seconds spent on the dbt build.",
+    "publish_seconds": "Seconds spent publishing the release.",
+    "release_id": "The release the run published (null when it published none).",
+    "run_kind": "refresh or backfill (null in rows written before backfills existed).",
+    "history_dates": "The snapshot dates this run wrote to the tier-history store, "
+    "comma-separated.",
+    "report_dir": "The folder holding the run's reports (expectations, run results).",
+    **{
+        f"{entity}_{count}": f"{entity}: {count.replace('_', ' ')} of the run's input."
+        for entity in ENTITIES
+        for count in COUNTS
+    },
+}
+
 PUBLISHED_REASON = "published; the refresh process ended while tidying up after the switch"
 CRASHED_REASON = (
     "the refresh process ended before it finished (killed or crashed); nothing was published by it"

@@ -679,3 +679,20 @@ def test_a_damaged_history_is_set_aside_and_a_new_one_started(copy_of):
     assert fingerprint(serve) == before
     with duckdb.connect(str(serving_file(serve)), read_only=True) as con:  # BI works again
         assert con.execute("select count(*) from ops.run_history").fetchall() == [(1,)]
+
+
+@row("H17")
+def test_an_email_where_the_bi_file_would_serve_it_stops_the_publish(copy_of):
+    raw, serve = copy_of
+    rows = raw.rows("customers")
+    for customer in rows:
+        if customer["customer_id"] == "C002":
+            customer["city"] = "Write to li.lei@example.com"
+    raw.write("customers", rows)
+    before = fingerprint(serve)
+    code, output = refresh(serve, "--vars", json.dumps(AS_OF), raw_dir=raw.path)
+    last = stopped(serve, before, "publish", code, output)
+    assert (
+        "the BI serving file would carry personal data, so nothing was published: "
+        "marts.dim_customers.city: 1 value(s) look like an email (customer_id C002)"
+    ) in last["failure_reason"]
