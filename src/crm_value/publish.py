@@ -181,29 +181,36 @@ def personal_data_found(
     con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str
 ) -> list[str]:
     """What in <database>.<schema>.<name> looks like an email or a phone number: one line
-    per column and kind, naming a row by its customer_id where the table has one."""
+    per column and kind, naming a row by its customer_id where the table has one. Each
+    column's distinct values are scanned (codes repeat: half the time of every row)."""
     columns = _columns(con, database, schema, name)
     text = [column for column, data_type in columns if data_type == "VARCHAR"]
-    has_key = any(column == "customer_id" for column, _ in columns)
-    checks = [
-        (column, kind, f'regexp_matches("{column}", {sql_text(pattern)})')
-        for column in text
-        for kind, pattern in (("an email", EMAIL_PATTERN), ("a phone number", PHONE_PATTERN))
-    ]
-    if not checks:
+    if not text:
         return []
-    selects = ", ".join(
-        f"count(*) filter ({matches}), "
-        + (f"any_value(customer_id) filter ({matches})" if has_key else "null")
-        for _, _, matches in checks
-    )
-    found = con.execute(f"select {selects} from {database}.{schema}.{name}").fetchall()[0]
+    table = f"{database}.{schema}.{name}"
+    email, phone = sql_text(EMAIL_PATTERN), sql_text(PHONE_PATTERN)
+    found = con.execute(
+        " union all ".join(
+            f"select {sql_text(column)}, value, regexp_matches(value, {email}) "
+            f'from (select distinct "{column}" as value from {table}) '
+            f"where regexp_matches(value, {email}) or regexp_matches(value, {phone})"
+            for column in text
+        )
+    ).fetchall()
+    hits: dict[tuple[str, str], list[str]] = {}
+    for column, value, is_email in found:
+        kind = "an email" if is_email else "a phone number"
+        hits.setdefault((column, kind), []).append(value)
+    has_key = any(column == "customer_id" for column, _ in columns)
     lines = []
-    for index, (column, kind, _) in enumerate(checks):
-        count, key = found[2 * index], found[2 * index + 1]
-        if count:
-            where = f" (customer_id {key})" if key is not None and column != "customer_id" else ""
-            lines.append(f"{schema}.{name}.{column}: {count:,} value(s) look like {kind}{where}")
+    for (column, kind), values in sorted(hits.items()):
+        where = ""
+        if has_key and column != "customer_id":
+            key = con.execute(
+                f'select min(customer_id) from {table} where "{column}" = ?', [values[0]]
+            ).fetchall()[0][0]
+            where = f" (customer_id {key})"
+        lines.append(f"{schema}.{name}.{column}: {len(values):,} value(s) look like {kind}{where}")
     return lines
 
 
