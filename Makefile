@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark setup-browser test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark setup-browser dashboard test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -49,6 +49,10 @@ test-spark: setup-spark
 build: setup
 	$(BIN)/crm-value backfill --last 12 --every month
 
+## dashboard: serve the dashboard on http://localhost:8501 (reads serving/current read-only)
+dashboard: setup
+	$(BIN)/crm-value dashboard
+
 ## refresh: the refresh alone (today's date; the stored history is kept)
 refresh: setup
 	$(BIN)/crm-value refresh
@@ -72,15 +76,17 @@ test-build: setup-spark
 	  else touch $(DEMO_BUILT).failed; exit 1; fi
 	$(MAKE) --no-print-directory unit-test
 
-## setup-browser: Debian's chromium and chromedriver for the dashboard's browser test,
-## installed with apt-get when missing (as root, else through sudo)
+## setup-browser: Debian's chromium, chromedriver and a Chinese font (fonts-noto-cjk) for
+## the dashboard's browser test, installed with apt-get when missing (as root, else sudo)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 setup-browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
-	else echo "installing chromium and chromium-driver (apt-get)"; \
-	  $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	else echo "installing $(BROWSER_PACKAGES) (apt-get)"; \
+	  $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && \
-	    $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }; fi
+	    $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; fi
 
 # pytest of `make test`: pyspark installed, so the Spark tests but the spark_long ones run;
 # the history tests wait for DEMO_BUILD_MARKER's .done (set by `test` alone).

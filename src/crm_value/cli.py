@@ -6,6 +6,7 @@
     crm-value bench-build [--customers N] [--orders N]
     crm-value bench-value-model [--customers N] [--orders N]
     crm-value bench-history [--customers N] [--dates 3,30]
+    crm-value dashboard [--serve-dir DIR] [--port N] [--host H]
 
 Each sub-command is a module with its own `main(argv)`; this only dispatches.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import sys
 
 from crm_value import backfill, bench_build, bench_history, bench_value_model, generate, refresh
+from crm_value.dashboard import command as dashboard
 
 COMMANDS = {
     "refresh": refresh.main,
@@ -23,6 +25,7 @@ COMMANDS = {
     "bench-build": bench_build.main,
     "bench-value-model": bench_value_model.main,
     "bench-history": bench_history.main,
+    "dashboard": dashboard.main,
 }
 
 
