@@ -35,7 +35,14 @@ DATE_ROOT = "int_analysis_date_resolved"
 # Unit tests do not depend on the data or the date: the refresh runs them. Tests that
 # also read a model outside the selection (the summary marts) would read another date's
 # tables: only tests whose every parent was built run.
-BUILD_FLAGS = ["--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"]
+BUILD_FLAGS = [
+    "--exclude-resource-type",
+    "unit_test",
+    "exposure",
+    "saved_query",
+    "--indirect-selection",
+    "cautious",
+]
 
 
 def _selections(manifest: Any) -> tuple[list[str], list[str]]:

@@ -824,8 +824,11 @@ class _Run:
         stage_start = time.perf_counter()
         (self.work_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # Unit tests check the SQL against fixed inputs, not the data: they run where the
-        # code changes (`make test`, any plain `dbt build`), not in every refresh.
-        code, output = self.dbt(["build", "--exclude-resource-type", "unit_test"])
+        # code changes (`make test`, any plain `dbt build`), not in every refresh. Exposures
+        # and saved queries build nothing here (no-ops in the run results).
+        code, output = self.dbt(
+            ["build", "--exclude-resource-type", "unit_test", "exposure", "saved_query"]
+        )
         row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
         results = _artifact(self.work_dir, "run_results.json")
         if results is not None:
