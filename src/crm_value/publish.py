@@ -45,6 +45,8 @@ RESTRICTED_DIR = "restricted"
 RESTRICTED_FILE = "crm_value_restricted.duckdb"
 RESTRICTED_SCHEMA = "restricted"
 CALL_LIST_SOURCE = "fct_key_customers_at_risk"
+# The run history's free text, masked in the served view (ops.run_history).
+HISTORY_TEXT = ("failure_reason", "warnings")
 DOCS_PAGE = Path("docs") / "index.html"
 # The personal-data policy of the BI serving file (README, Personal data):
 # - these columns are direct identifiers: dropped from every served table (the restricted
@@ -57,11 +59,14 @@ DOCS_PAGE = Path("docs") / "index.html"
 PERSONAL_COLUMNS = ("customer_name", "email", "phone")
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # A phone number: with a + country code, a mainland China mobile (11 digits from 13 to
-# 19), or digits in three groups (010-1234-5678, (555) 123 4567); never inside a longer
-# code (O00012345678) and never a date or a time.
+# 19), a landline with its area code (010-12345678, 0755-1234567, (010) 12345678), or
+# digits in three groups (010-1234-5678, (555) 123 4567, (555)123-4567); never inside a
+# longer code (O00012345678) and never a date or a time. It errs towards hiding: in the
+# rejected rows an order id such as ORD-2024-001-0001 is masked too.
 PHONE_PATTERN = (
     r"(^|[^0-9A-Za-z])(\+[0-9][0-9 ().-]{6,18}[0-9]|1[3-9][0-9]{9}"
-    r"|\(?[0-9]{2,4}\)?[ .-][0-9]{3,4}[ .-][0-9]{4})([^0-9A-Za-z]|$)"
+    r"|0[1-9][0-9]{1,2}-[0-9]{7,8}|\(0?[0-9]{2,3}\) ?[0-9]{7,8}"
+    r"|\(?[0-9]{2,4}\)?[ .-]?[0-9]{3,4}[ .-][0-9]{4})([^0-9A-Za-z]|$)"
 )
 # Written in the oldest storage format that holds these types, so BI tools whose DuckDB
 # driver lags the Python package can still open the file.
@@ -177,14 +182,40 @@ def _served_select(
     return ", ".join(kept), tuple(dropped)
 
 
+def _raw_text_columns(con: duckdb.DuckDBPyConnection) -> set[str] | None:
+    """The names of the raw files' columns, as the rejected-row tables of the work
+    database hold them (every raw column, as read): a served column of one of these names
+    carries raw text. None when the build has no rejected-row table (scan every column)."""
+    names = {
+        column
+        for (column,) in con.execute(
+            "select distinct column_name from duckdb_columns() where database_name = 'work' "
+            "and schema_name = 'audit' and starts_with(table_name, 'rejected_') "
+            "and column_name not in ('reject_reasons', 'n_raw_rows', 'invocation_id', "
+            "'rejected_at')"
+        ).fetchall()
+    }
+    return names or None
+
+
 def personal_data_found(
-    con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str
+    con: duckdb.DuckDBPyConnection,
+    database: str,
+    schema: str,
+    name: str,
+    only: set[str] | None = None,
 ) -> list[str]:
     """What in <database>.<schema>.<name> looks like an email or a phone number: one line
-    per column and kind, naming a row by its customer_id where the table has one. Each
-    column's distinct values are scanned (codes repeat: half the time of every row)."""
+    per column and kind, naming a row by its customer_id where the table has one. Scans the
+    text columns named in `only` (all when None): the guard scans those that carry raw
+    text, not the labels and actions of the project's own seeds. Each column's distinct
+    values are scanned (codes repeat: half the time of every row)."""
     columns = _columns(con, database, schema, name)
-    text = [column for column, data_type in columns if data_type == "VARCHAR"]
+    text = [
+        column
+        for column, data_type in columns
+        if data_type == "VARCHAR" and (only is None or column in only)
+    ]
     if not text:
         return []
     table = f"{database}.{schema}.{name}"
@@ -249,6 +280,23 @@ def _write_restricted(con: duckdb.DuckDBPyConnection, target: Path, built: set[s
     os.chmod(path, 0o600)
     _fsync(path)
     return tables
+
+
+def _write_run_history_view(con: duckdb.DuckDBPyConnection, history: Path) -> None:
+    """ops.run_history: a view over the run history's Parquet file, its free text (why a
+    run failed, its warnings: an error can quote a raw value) masked like the rejected
+    rows', since the view reads rows written after this publish."""
+    source = f"read_parquet('{_quote(history.resolve())}')"
+    columns = {
+        column
+        for (column,) in con.execute(
+            f"select column_name from (describe select * from {source})"
+        ).fetchall()
+    }
+    quoted = [f'"{column}"' for column in HISTORY_TEXT if column in columns]
+    masked = [f"{_masked(column)} as {column}" for column in quoted]
+    replace = f" replace ({', '.join(masked)})" if masked else ""
+    con.execute(f"create view serve.ops.run_history as select *{replace} from {source}")
 
 
 def _write_call_list(con: duckdb.DuckDBPyConnection) -> None:
@@ -459,6 +507,18 @@ def _unusable_start(earlier: Path) -> str | None:
         return "there is none"
     if (earlier / f"{SERVING_FILE}.wal").exists():
         return "a write-ahead log beside it: something wrote to the published file"
+    try:
+        with duckdb.connect(str(earlier / SERVING_FILE), read_only=True) as con:
+            personal = con.execute(
+                "select count(*) from duckdb_columns() where database_name = current_database() "
+                "and column_name in (select unnest(?::varchar[]))",
+                [list(PERSONAL_COLUMNS)],
+            ).fetchall()[0][0]
+    except duckdb.Error:
+        return None  # _start_from says what is wrong with it
+    if personal:
+        # Its dropped blocks could still hold their bytes in the copy.
+        return "it holds personal data (published before the personal-data policy)"
     return None
 
 
@@ -517,6 +577,7 @@ def _write_release(
     db_path = target / SERVING_FILE
     tables: list[str] = []
     leaks: list[str] = []
+    raw_text: set[str] | None = None
     reused: dict[tuple[str, str], tuple[set, set]] = {}
     con = duckdb.connect()
     try:
@@ -543,6 +604,7 @@ def _write_release(
             con.execute(
                 f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')"
             )
+        raw_text = _raw_text_columns(con)
         for schema in SERVED_SCHEMAS:
             names = [
                 row[0]
@@ -575,7 +637,7 @@ def _write_release(
                         f"select {select} from work.{schema}.{name}"
                     )
                 if (schema, name) not in PII_GUARD_SKIPS:
-                    leaks += personal_data_found(con, "serve", schema, name)
+                    leaks += personal_data_found(con, "serve", schema, name, raw_text)
                 _copy_comments(con, schema, name, dropped=dropped)
                 if by is not None:
                     days = {
@@ -610,10 +672,7 @@ def _write_release(
         restricted = _write_restricted(con, target, built)
         say(f"restricted file: {len(restricted)} tables (personal data), mode 0600")
         con.execute("create schema if not exists serve.ops")
-        con.execute(
-            "create view serve.ops.run_history as "
-            f"select * from read_parquet('{_quote(history.resolve())}')"
-        )
+        _write_run_history_view(con, history)
         con.execute(
             "create table serve.ops.release as select "
             "cast(? as varchar) as release_id, cast(? as varchar) as run_id, "
@@ -636,6 +695,7 @@ def _write_release(
         con.execute("detach work")
     finally:
         con.close()
+    os.chmod(db_path, 0o644)  # every BI reader, whatever the umask (no personal data)
     _fsync(db_path)
     if docs_page is not None:
         (target / DOCS_PAGE).parent.mkdir()

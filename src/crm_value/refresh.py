@@ -893,6 +893,8 @@ class _Run:
             raise StageFailed(
                 "publish", _fault_lines(str(exc)) or f"{type(exc).__name__}: {exc}"
             ) from exc
+        if work_db != self.warehouse:  # Spark's copy: published, no longer needed
+            work_db.unlink(missing_ok=True)
         self.stage = "history"
         _keep_history(self.serve_dir, release, row, new_input)
         self.stage = "tidy"
@@ -967,6 +969,7 @@ class _Run:
             )
         except (OSError, RuntimeError, duckdb.Error, ValueError) as exc:
             raise StageFailed("build", f"the Spark build's tables cannot be read: {exc}") from exc
+        os.chmod(copy, 0o600)  # it holds the restricted schema: the owner's alone
         _say(f"    {len(copied)} tables read from Spark's warehouse")
         return copy
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from crm_value.dashboard import APP, PAGES, SERVE_DIR_ENV, data, texts
+from crm_value.dashboard import APP, CONTACTS_ENV, PAGES, SERVE_DIR_ENV, command, data, texts
 from crm_value.publish import RESTRICTED_DIR, RESTRICTED_FILE, SERVING_FILE, current_release
 
 # Per page: its sections (ui.section's `section_<heading>` containers) and how many
@@ -312,7 +312,8 @@ def test_tier_migration_matches_the_history(open_app, served):
     assert len(trend) == len(dates)
 
 
-def test_call_list_is_in_call_order_with_the_restricted_names(open_app, served):
+def test_call_list_is_in_call_order_with_the_restricted_names(open_app, served, monkeypatch):
+    monkeypatch.setenv(CONTACTS_ENV, "1")  # crm-value dashboard --show-contacts
     at = open_app(served, "key_customers_at_risk")
     call_list = table(section(at, "call_list"))
     expected = sql(
@@ -328,9 +329,15 @@ def test_call_list_is_in_call_order_with_the_restricted_names(open_app, served):
     assert any("restricted file, which this account can read" in c.value for c in at.caption)
 
 
-def test_contacts_need_the_restricted_file(open_app, served, fresh, monkeypatch):
-    """Without the restricted file, or without the right to read it, ids only, and a
-    line that says why."""
+def test_contacts_need_the_flag_and_the_restricted_file(open_app, served, fresh, monkeypatch):
+    """Without --show-contacts, without the restricted file, or without the right to read
+    it, ids only, and a line that says why."""
+    at = open_app(served, "key_customers_at_risk")  # readable, but not asked for
+    assert not {"customer_name", "email", "phone"} & set(table(section(at, "call_list")).columns)
+    assert any("started without --show-contacts" in c.value for c in at.caption)
+    goto(at, "customer_lookup")
+    assert any("started without --show-contacts" in c.value for c in at.caption)
+    monkeypatch.setenv(CONTACTS_ENV, "1")
     monkeypatch.setattr(data, "readable", lambda path: False)  # as another account
     at = open_app(served, "key_customers_at_risk")
     call_list = table(section(at, "call_list"))
@@ -542,3 +549,10 @@ def test_docs_page_embeds_the_release_docs(open_app, served):
     (frame,) = [node for node in at.main if node.type == "iframe"]
     assert frame.proto.srcdoc == docs.read_text(encoding="utf-8")
     assert at.download_button(key="docs_download").label == "Download the docs page (HTML)"
+
+
+def test_contacts_are_never_served_beyond_localhost(capsys):
+    with pytest.raises(SystemExit) as refused:
+        command.main(["--show-contacts", "--host", "0.0.0.0"])
+    assert refused.value.code == 2
+    assert "every viewer on the network would see" in capsys.readouterr().err

@@ -22,6 +22,8 @@ import pytest
 
 from crm_value.publish import (
     DOCS_PAGE,
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
     RESTRICTED_DIR,
     RESTRICTED_FILE,
     SERVING_FILE,
@@ -30,9 +32,11 @@ from crm_value.publish import (
 )
 
 EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}")
-# + country code; an 11-digit mainland mobile; three digit groups; never inside a code.
+# + country code; an 11-digit mainland mobile; a landline with its area code; three digit
+# groups; never inside a code.
 PHONE = re.compile(
-    r"(?<![\w+])(\+\d[\d ().-]{6,}\d|1[3-9]\d{9}|\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{4})(?!\w)"
+    r"(?<![\w+])(\+\d[\d ().-]{6,}\d|1[3-9]\d{9}|0[1-9]\d{1,2}-\d{7,8}|\(0?\d{2,3}\) ?\d{7,8}"
+    r"|\(\d{3}\)\d{3}-\d{4}|\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{4})(?!\w)"
 )
 
 
@@ -121,19 +125,28 @@ def _publish_copy(published: Path, tmp_path: Path, change: str) -> tuple[Path, P
     shutil.copy(published.parent / "work.duckdb", work)
     with duckdb.connect(str(work)) as con:
         con.execute(change)
-        built = {
+    serve = tmp_path / "serve"
+    serve.mkdir()
+    duckdb.execute(
+        "copy (select 'r' as run_id, 'stopped: call 13912345678' as failure_reason) "
+        f"to '{serve / 'run_history.parquet'}'"
+    )
+    publish(work, serve, "r1", META, _built(work), say=lambda _: None)
+    return work, serve
+
+
+META = {"run_id": "r", "as_of_date": dt.date(2025, 7, 1), "raw_input": "-", "dbt_vars": ""}
+
+
+def _built(work: Path) -> set[str]:
+    with duckdb.connect(str(work), read_only=True) as con:
+        return {
             name
             for (name,) in con.execute(
                 "select table_name from duckdb_tables() "
                 "where schema_name in ('marts', 'audit', 'restricted')"
             ).fetchall()
         }
-    serve = tmp_path / "serve"
-    serve.mkdir()
-    duckdb.execute(f"copy (select 'r' as run_id) to '{serve / 'run_history.parquet'}'")
-    meta = {"run_id": "r", "as_of_date": dt.date(2025, 7, 1), "raw_input": "-", "dbt_vars": ""}
-    publish(work, serve, "r1", meta, built, say=lambda _: None)
-    return work, serve
 
 
 def test_a_publish_that_would_leak_an_email_is_refused(published, tmp_path):
@@ -173,3 +186,57 @@ def test_the_rejected_rows_are_masked_for_bi_and_kept_whole_in_the_restricted_fi
             "where customer_id = 'C9'"
         ).fetchall()
     assert kept == [("张伟", raw_region, "zhang.wei@example.cn", "+86 138 0000 0009")]
+    with duckdb.connect(str(release / SERVING_FILE), read_only=True) as con:
+        reasons = con.execute("select failure_reason from ops.run_history").fetchall()
+    assert reasons == [("stopped: call <phone>",)]
+
+
+def test_a_release_from_before_the_policy_is_not_the_next_ones_starting_point(published, tmp_path):
+    """Its dropped columns' bytes could survive in a copy: the next release is written
+    from nothing."""
+    work, serve = _publish_copy(published, tmp_path, "select 1")
+    old = (serve / "current").resolve() / SERVING_FILE
+    with duckdb.connect(str(old)) as con:
+        con.execute("alter table marts.dim_customers add column email varchar")
+        con.execute("update marts.dim_customers set email = 'li.lei@example.com'")
+    said: list[str] = []
+    release, _ = publish(work, serve, "r2", META, _built(work), say=said.append)
+    assert any("it holds personal data" in line for line in said), said
+    assert scan_database(release / SERVING_FILE) == []
+
+
+EXAMPLES = {
+    # what looks like an email or a phone number
+    "li.lei@example.com": True,
+    "write to zhang_wei+crm@mail.example.cn today": True,
+    "13812345678": True,
+    "+86 138 1234 5678": True,
+    "010-12345678": True,
+    "0755-1234567": True,
+    "(010) 12345678": True,
+    "(555)123-4567": True,
+    "555-123-4567": True,
+    "call 138-1234-5678 now": True,
+    # what does not
+    "2025-12-28": False,
+    "2025-12-28 10:00:00": False,
+    "2025-12-28T10:00:00+08:00": False,
+    "-79.96": False,
+    "1234567.89": False,
+    "C0000001": False,
+    "O00012345678": False,
+    "A13812345678": False,
+    "深圳市": False,
+    "x@y": False,
+}
+
+
+@pytest.mark.parametrize(("value", "personal"), EXAMPLES.items())
+def test_the_publish_patterns_tell_contacts_from_dates_amounts_and_codes(value, personal):
+    found = duckdb.execute(
+        "select regexp_matches(?, ?) or regexp_matches(?, ?)",
+        [value, EMAIL_PATTERN, value, PHONE_PATTERN],
+    ).fetchall()[0][0]
+    assert found is personal
+    # and the test's own scan agrees
+    assert bool(_hits("x", [value])) is personal

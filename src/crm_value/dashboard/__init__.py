@@ -34,4 +34,6 @@ PAGES = (
 )
 DOCS_SLUG = "docs"  # the release's dbt docs site, embedded (not one of the exposures)
 SERVE_DIR_ENV = "CRM_SERVE_DIR"
+# "1": show names, emails and phones from the restricted file (`--show-contacts`).
+CONTACTS_ENV = "CRM_DASHBOARD_CONTACTS"
 DEFAULT_SERVE_DIR = PROJECT_DIR / "serving"  # as `crm-value refresh`

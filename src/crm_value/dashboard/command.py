@@ -1,10 +1,11 @@
 """`crm-value dashboard`: run the Streamlit dashboard over a serving folder.
 
-    crm-value dashboard [--serve-dir DIR] [--port N] [--host H]
+    crm-value dashboard [--serve-dir DIR] [--port N] [--host H] [--show-contacts]
 
-The app reads `<serve-dir>/current/crm_value.duckdb` read-only (and the restricted file
-beside it when this account can read it); it follows `current` at every rerun, so a
-refresh that publishes while the dashboard runs is picked up without a restart.
+The app reads `<serve-dir>/current/crm_value.duckdb` read-only (and, with
+--show-contacts only, the restricted file beside it when this account can read it); it
+follows `current` at every rerun, so a refresh that publishes while the dashboard runs is
+picked up without a restart.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crm_value.dashboard import APP, DEFAULT_SERVE_DIR, SERVE_DIR_ENV
+from crm_value.dashboard import APP, CONTACTS_ENV, DEFAULT_SERVE_DIR, SERVE_DIR_ENV
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
@@ -58,7 +61,19 @@ def main(argv: list[str] | None = None) -> int:
         default="localhost",
         help="address to listen on (default localhost; 0.0.0.0 for every interface)",
     )
+    parser.add_argument(
+        "--show-contacts",
+        action="store_true",
+        help="show names, emails and phones from the release's restricted file (when this "
+        "account may read it) to whoever opens the dashboard; refused unless it listens on "
+        "localhost only",
+    )
     args = parser.parse_args(argv)
+    if args.show_contacts and args.host not in LOCAL_HOSTS:
+        parser.error(
+            f"--show-contacts with --host {args.host}: every viewer on the network would see "
+            "the customers' names, emails and phones; serve contacts on localhost only"
+        )
     if (
         args.serve_dir is None
         and SERVE_DIR_ENV in os.environ
@@ -74,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         SERVE_DIR_ENV: str(serve_dir),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        CONTACTS_ENV: "1" if args.show_contacts else "0",
     }
     print(f"dashboard on http://{args.host}:{args.port}/ reading {serve_dir}/current", flush=True)
     proc = subprocess.Popen(streamlit_command(args.port, args.host), env=env)

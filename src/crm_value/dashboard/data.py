@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from crm_value.dashboard import DEFAULT_SERVE_DIR, SERVE_DIR_ENV
+from crm_value.dashboard import CONTACTS_ENV, DEFAULT_SERVE_DIR, SERVE_DIR_ENV
 from crm_value.publish import (
     DOCS_PAGE,
     RESTRICTED_DIR,
@@ -169,11 +169,16 @@ class Serving:
         return [table for table in tables if table not in served]
 
     def restricted_state(self) -> str:
-        """'readable', 'unreadable' (there, but this account may not read it) or 'absent'."""
+        """'readable'; 'absent' (no restricted file), 'unreadable' (there, but this account
+        may not read it) or 'off': the dashboard was not started with --show-contacts, so
+        whoever opens it sees no names, emails or phones (the account running it may read
+        the file; its viewers are anyone who reaches the port)."""
         path = restricted_path(self.key)
-        if readable(path):
-            return "readable"
-        return "unreadable" if os.path.lexists(path.parent) else "absent"
+        if not os.path.lexists(path.parent):
+            return "absent"
+        if not readable(path):
+            return "unreadable"
+        return "readable" if os.environ.get(CONTACTS_ENV) == "1" else "off"
 
     def restricted_df(self, candidates: tuple, columns: str, where: str = "", params=()):
         """`select columns` from the first of `candidates` (schema, table) the restricted

@@ -207,6 +207,11 @@ UI = {
         "customer ids only.",
         "姓名和联系方式保存在受限文件中，本账户无权读取：仅显示客户编号。",
     ),
+    "contacts_off": (
+        "Names and contacts are not shown: the dashboard was started without "
+        "--show-contacts (customer ids only).",
+        "未显示姓名和联系方式：仪表盘启动时未加 --show-contacts（仅显示客户编号）。",
+    ),
     "contacts_absent": (
         "This release has no restricted file: customer ids only.",
         "本发布版本没有受限文件：仅显示客户编号。",

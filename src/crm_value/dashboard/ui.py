@@ -45,6 +45,9 @@ VALUE_DIMENSIONS = (
 )
 NOT_IN_SCOPE = "not_in_scope"
 
+# Why no contacts are shown (Serving.restricted_state): the text key.
+CONTACTS_REASON = {"unreadable": "contacts_hidden", "off": "contacts_off"}
+
 
 @dataclass(frozen=True)
 class Context:

@@ -30,7 +30,7 @@ def contact(ctx: ui.Context, customer: str) -> None:
             CONTACT_TABLES, "customer_name, email, phone", "where customer_id = ?", [customer]
         )
     if found is None or found.empty:
-        st.caption(ctx.t("contacts_hidden" if state == "unreadable" else "contacts_absent"))
+        st.caption(ctx.t(ui.CONTACTS_REASON.get(state, "contacts_absent")))
         return
     row = found.iloc[0]
     st.markdown(f"**{row['customer_name']}** · {row['email'] or '-'} · {row['phone'] or '-'}")

@@ -27,7 +27,7 @@ def contacts(ctx: ui.Context, ids: list[str]):
     list's own copy first), or None with the reason said in one line."""
     state = ctx.serving.restricted_state()
     if state != "readable":
-        st.caption(ctx.t("contacts_hidden" if state == "unreadable" else "contacts_absent"))
+        st.caption(ctx.t(ui.CONTACTS_REASON.get(state, "contacts_absent")))
         return None
     columns = "customer_id, customer_name, email, phone"
     where = "where customer_id in (select unnest(?::varchar[]))"
