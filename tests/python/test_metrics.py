@@ -24,20 +24,9 @@ import duckdb
 import pytest
 from conftest import PROJECT_DIR, built_once, query, run_dbt, serving_file
 
+from crm_value.dashboard import PAGES  # the dashboard's pages: one exposure each
+
 MF = Path(sys.executable).with_name("mf")
-# The dashboard's pages (src/crm_value/dashboard), one exposure each.
-PAGES = (
-    "overview",
-    "pyramid_abc",
-    "rfm",
-    "value_dimensions",
-    "clv",
-    "tier_migration",
-    "key_customers_at_risk",
-    "cohort_retention",
-    "data_quality",
-    "customer_lookup",
-)
 
 
 @pytest.fixture(scope="session")
