@@ -7,7 +7,7 @@ Layout of the serving folder::
       current -> releases/<release_id>     the one switch (a symlink, replaced atomically)
       releases/<release_id>/
         crm_value.duckdb                   schemas marts, audit, ops and main (BI reads
-                                           this file): no direct identifiers (PERSONAL_DATA)
+                                           this file): no direct identifiers (PERSONAL_COLUMNS)
         parquet/<schema>/<table>.parquet   the same tables for tools that read Parquet
         parquet/marts/fct_customer_tier_history/<date>.parquet
                                            a BY_DATE table: one file per date
@@ -54,8 +54,10 @@ DOCS_PAGE = Path("docs") / "index.html"
 # - the rejected rows (audit.rejected_*) hold raw text, where anything can be: every text
 #   value in them has what looks like an email or a phone number masked (the restricted
 #   file holds the rows as read);
-# - then every text column of every served table is scanned (PII_GUARD_SKIPS aside) and a
-#   value that still looks like an email or a phone number stops the publish.
+# - the run history's free text (HISTORY_TEXT) is masked in the served view;
+# - then every served column that carries raw text (named like a raw file's column) is
+#   scanned (PII_GUARD_SKIPS aside), and a value that still looks like an email or a
+#   phone number stops the publish.
 PERSONAL_COLUMNS = ("customer_name", "email", "phone")
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # A phone number: with a + country code, a mainland China mobile (11 digits from 13 to
@@ -77,7 +79,8 @@ STORAGE_VERSION = "v1.0.0"
 # files), so a daily publish does not grow with the history. table -> its date column.
 BY_DATE = {("marts", "fct_customer_tier_history"): "as_of_date"}
 # Not scanned by the guard: the tier history's text is the customer key (scanned in
-# dim_customers, which holds every customer it holds) and the codes of the value rules.
+# dim_customers for today's customers; a customer since removed from the customer file is
+# not scanned again) and the codes of the value rules; it is the largest table.
 PII_GUARD_SKIPS = set(BY_DATE)
 
 
