@@ -420,7 +420,7 @@ def _work_db_facts(warehouse: Path, results: dict[str, Any] | None) -> dict[str,
             facts["as_of_date"] = con.execute(
                 "select as_of_date from intermediate.int_analysis_date_resolved"
             ).fetchone()[0]
-        if _built_in_this_run(results, "clv_model_parameters"):
+        if _built_in_this_run(results, "fct_clv_model_fits"):
             facts["clv_status"] = _clv_status(
                 con, _built_in_this_run(results, "fct_clv_backtest_summary")
             )
@@ -444,7 +444,7 @@ def _clv_status(con: duckdb.DuckDBPyConnection, has_backtest: bool) -> str:
         + (" (q <= 1: one-time buyers have no expected order value)" if no_mean else "")
         for model, status, no_mean in con.execute(
             "select model, fit_status, coalesce(fit_status = 'fitted' and q <= 1, false) "
-            "from marts.clv_model_parameters "
+            "from marts.fct_clv_model_fits "
             "where is_chosen and fit_window = 'full' order by predicts desc"
         ).fetchall()
     ]

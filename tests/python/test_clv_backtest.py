@@ -44,7 +44,7 @@ def expected(cdnow_lines) -> dict:
 def calibration_params(build, model: str) -> dict:
     names = ("fit_status", "r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma")
     (row,) = build.query(
-        f"select {', '.join(names)} from marts.clv_model_parameters "
+        f"select {', '.join(names)} from marts.fct_clv_model_fits "
         "where model = ? and fit_window = 'calibration'",
         [model],
     )
@@ -172,7 +172,7 @@ def test_best_chooses_the_lowest_holdout_rmse(build, expected):
     rmse = {model: expected[model]["summary"]["all"]["rmse"] for model in MODELS}
     want = min(MODELS, key=lambda m: (rmse[m], MODELS.index(m)))
     chosen = build.query(
-        "select model, fit_window, chosen_by from marts.clv_model_parameters "
+        "select model, fit_window, chosen_by from marts.fct_clv_model_fits "
         "where is_chosen and predicts = 'purchases' order by fit_window"
     )
     assert chosen == [

@@ -60,7 +60,7 @@ MARTS = (
     "fct_customer_lifecycle",
     "fct_customer_quality",
     "dim_customers",
-    "clv_model_parameters",
+    "fct_clv_model_fits",
     "fct_clv_backtest",
     "fct_clv_backtest_summary",
     "fct_clv_backtest_tracking",
@@ -82,7 +82,7 @@ def test_each_shape_builds_green_with_its_status_recorded(tmp_path, shape):
     purchases, order_value, warnings = SHAPES[shape]
     chosen = dict(
         run.query(
-            "select predicts, fit_status from marts.clv_model_parameters "
+            "select predicts, fit_status from marts.fct_clv_model_fits "
             "where is_chosen and fit_window = 'full'"
         )
     )
@@ -95,7 +95,7 @@ def test_each_shape_builds_green_with_its_status_recorded(tmp_path, shape):
         "select count(*) from intermediate.int_customers_clv_inputs where is_calibration_customer"
     )
     backtested = run.scalar(
-        "select count(*) from marts.clv_model_parameters "
+        "select count(*) from marts.fct_clv_model_fits "
         "where fit_window = 'calibration' and predicts = 'purchases' and is_usable"
     )
     rows = {mart: run.scalar(f"select count(*) from marts.{mart}") for mart in MARTS}
@@ -110,7 +110,7 @@ def test_each_shape_builds_green_with_its_status_recorded(tmp_path, shape):
     assert customers > 0
     assert {m: rows[m] for m in per_customer} == dict.fromkeys(per_customer, customers)
     assert 0 < rows["fct_customer_abc"] == rows["fct_customer_quality"] <= customers
-    assert rows["clv_model_parameters"] == 8
+    assert rows["fct_clv_model_fits"] == 8
     assert rows["fct_clv_backtest"] == calibration
     # a summary per model and bucket when anyone is in the calibration period; the tracking
     # for every model that could be fitted there
@@ -133,7 +133,7 @@ def test_each_shape_builds_green_with_its_status_recorded(tmp_path, shape):
     if shape == "no_dropout":
         # nobody drops out: everyone is alive and buys at the NBD's rate
         ((r, alpha),) = run.query(
-            "select r, alpha from marts.clv_model_parameters where model = 'bgnbd' "
+            "select r, alpha from marts.fct_clv_model_fits where model = 'bgnbd' "
             "and fit_window = 'full' and fit_status = 'limit_no_dropout'"
         )
         rows = run.query(
@@ -158,7 +158,7 @@ def test_pareto_nbd_scores_frequent_buyers_with_long_lives(tmp_path):
     )
     assert run.returncode == 0, run.output[-4000:]
     ((status, r, alpha, s, beta),) = run.query(
-        "select fit_status, r, alpha, s, beta from marts.clv_model_parameters "
+        "select fit_status, r, alpha, s, beta from marts.fct_clv_model_fits "
         "where model = 'pareto_nbd' and fit_window = 'full'"
     )
     assert status == "fitted" and beta / alpha > 100, (status, r, alpha, s, beta)
@@ -233,7 +233,7 @@ def test_constant_order_amounts_publish_every_mart_with_the_limit_recorded(const
         }
         assert set(MARTS) <= tables
         ((status, value),) = con.execute(
-            "select fit_status, constant_value from marts.clv_model_parameters "
+            "select fit_status, constant_value from marts.fct_clv_model_fits "
             "where model = 'gamma_gamma' and fit_window = 'full'"
         ).fetchall()
         assert (status, value) == ("limit_constant_spend", 100.0)

@@ -71,7 +71,7 @@ def fitted(run, model: str, window: str = "full") -> dict:
     names = ("fit_status", "r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma")
     names += ("log_likelihood", "customers")
     rows = run.query(
-        f"select {', '.join(names)} from marts.clv_model_parameters "
+        f"select {', '.join(names)} from marts.fct_clv_model_fits "
         "where model = ? and fit_window = ?",
         [model, window],
     )
@@ -95,7 +95,7 @@ def test_the_build_reproduces_the_published_cdnow_estimates(cdnow_build):
     for name, want in {"p": 6.25, "q": 3.74, "gamma": 15.44}.items():
         assert gamma_gamma[name] == pytest.approx(want, rel=0.01), name
     (chosen,) = cdnow_build.query(
-        "select model, chosen_by from marts.clv_model_parameters "
+        "select model, chosen_by from marts.fct_clv_model_fits "
         "where is_chosen and predicts = 'purchases' and fit_window = 'full'"
     )
     assert chosen == ("bgnbd", "var clv_model")
@@ -144,7 +144,7 @@ def test_too_few_buyers_skip_the_fits_and_leave_the_scores_null(raw, work):
     assert run.returncode == 0, run.output[-3000:]
     warned = [line for line in run.output.splitlines() if "WARN" in line]
     assert any("clv_chosen_models_usable" in line for line in warned), warned
-    statuses = run.query("select distinct fit_status from marts.clv_model_parameters")
+    statuses = run.query("select distinct fit_status from marts.fct_clv_model_fits")
     assert statuses == [
         ("skipped: 5 customers with a valid order, fewer than clv_min_customers (100)",)
     ] or all(

@@ -237,7 +237,7 @@ def test_clv_page_shows_the_chosen_model_and_the_backtest(open_app, served):
     at = open_app(served, "clv")
     (chosen,) = sql(
         served,
-        "select model from marts.clv_model_parameters "
+        "select model from marts.fct_clv_model_fits "
         "where is_chosen and predicts = 'purchases' and fit_window = 'full'",
     )[0]
     assert metrics(at)["Chosen purchase model"] == chosen

@@ -173,7 +173,7 @@ CASES = [
     ),
     (
         "clv_one_purchase_model_chosen",
-        "update marts.clv_model_parameters set is_chosen = true",
+        "update marts.fct_clv_model_fits set is_chosen = true",
         "clv_one_purchase_model_chosen",
     ),
     (

@@ -423,7 +423,7 @@ def test_the_shapes_the_generator_never_makes_build_alike_on_spark_and_duckdb(tm
         assert duck.returncode == 0, duck.output[-4000:]
         compared = _compare(duck.warehouse, tmp_path / shape / "spark")
         assert {
-            "marts.clv_model_parameters",
+            "marts.fct_clv_model_fits",
             "marts.dim_customers",
             "marts.fct_customer_clv",
         } <= compared, shape

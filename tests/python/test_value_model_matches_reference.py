@@ -102,7 +102,7 @@ def assert_agree(run, expected: dict) -> None:
 
 
 def assert_clv_agrees(run) -> None:
-    """fct_customer_clv and clv_model_parameters against the CLV reference."""
+    """fct_customer_clv and fct_clv_model_fits against the CLV reference."""
     customers, orders = load_from_duckdb(run.warehouse)
     as_of = run.scalar("select as_of_date from intermediate.int_analysis_date_resolved")
     reference = compute_clv(customers, orders, as_of)
@@ -111,11 +111,11 @@ def assert_clv_agrees(run) -> None:
         zip(
             names,
             run.query(
-                f"select {', '.join(names)} from marts.clv_model_parameters "
+                f"select {', '.join(names)} from marts.fct_clv_model_fits "
                 "where fit_window = 'full' and is_chosen and predicts = 'purchases'"
             )[0][:4]
             + run.query(
-                f"select {', '.join(names)} from marts.clv_model_parameters "
+                f"select {', '.join(names)} from marts.fct_clv_model_fits "
                 "where fit_window = 'full' and predicts = 'order_value'"
             )[0][4:],
             strict=True,

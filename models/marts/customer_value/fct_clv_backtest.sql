@@ -10,7 +10,7 @@ with
 
 chosen as (
     select model
-    from {{ ref('clv_model_parameters') }}
+    from {{ ref('fct_clv_model_fits') }}
     where fit_window = 'calibration' and predicts = 'purchases' and is_chosen
 ),
 

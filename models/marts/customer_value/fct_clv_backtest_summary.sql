@@ -36,7 +36,7 @@ summary as (
 
 chosen as (
     select model
-    from {{ ref('clv_model_parameters') }}
+    from {{ ref('fct_clv_model_fits') }}
     where fit_window = 'calibration' and predicts = 'purchases' and is_chosen
 ),
 

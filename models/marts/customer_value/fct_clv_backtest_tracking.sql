@@ -62,7 +62,7 @@ models as (
         beta,
         purchase_rate,
         dropout_probability
-    from {{ ref('clv_model_parameters') }}
+    from {{ ref('fct_clv_model_fits') }}
     where fit_window = 'calibration' and predicts = 'purchases' and is_usable
 ),
 

@@ -1,7 +1,7 @@
 {#-
     Purchase potential and churn, per customer with a valid order before as_of_date:
     P(alive) and expected purchase days over clv_horizon_days from the chosen purchase
-    model (clv_model_parameters.is_chosen), the expected order value from Gamma-Gamma (or
+    model (fct_clv_model_fits.is_chosen), the expected order value from Gamma-Gamma (or
     its limit), and CLV = expected purchases x expected order value x clv_margin_rate
     (undiscounted): the full window's rows of int_customers_clv_scored, plain SQL over the
     stored parameters, so any engine can score. A model the data could not fit leaves its
@@ -20,7 +20,7 @@ inputs as (
 
 chosen as (
     select model
-    from {{ ref('clv_model_parameters') }}
+    from {{ ref('fct_clv_model_fits') }}
     where fit_window = 'full' and predicts = 'purchases' and is_chosen
 ),
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from crm_value.dashboard import charts, ui
 
-# Parameters of the models (clv_model_parameters): shown when the model has them.
+# Parameters of the models (fct_clv_model_fits): shown when the model has them.
 PARAMETERS = ["r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma", "log_likelihood"]
 
 
@@ -42,7 +42,7 @@ def parameters(ctx: ui.Context) -> None:
     frame = ctx.serving.df(
         "select model, fit_window, predicts, chosen_by, fit_status, customers, "
         f"{', '.join(PARAMETERS)}, backtest_relative_error, backtest_mae "
-        "from marts.clv_model_parameters where is_chosen order by predicts desc, fit_window"
+        "from marts.fct_clv_model_fits where is_chosen order by predicts desc, fit_window"
     )
     frame = frame.dropna(axis="columns", how="all")
     chosen = frame.loc[frame["predicts"] == "purchases", "model"]
@@ -91,7 +91,7 @@ def tracking(ctx: ui.Context) -> None:
 def render(ctx: ui.Context) -> None:
     ui.page_header(ctx, "clv")
     ui.section(ctx, "clv_dist", ("marts.dim_customers",), distributions)
-    ui.section(ctx, "model_params", ("marts.clv_model_parameters",), parameters, filtered=False)
+    ui.section(ctx, "model_params", ("marts.fct_clv_model_fits",), parameters, filtered=False)
     ui.section(ctx, "backtest", ("marts.fct_clv_backtest_summary",), backtest, filtered=False)
     ui.section(
         ctx, "backtest_tracking", ("marts.fct_clv_backtest_tracking",), tracking, filtered=False
