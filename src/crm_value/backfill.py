@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_value import history, run_history
+from crm_value.dbt_runner import run_dbt
 from crm_value.publish import clear_leftovers, current_problem, current_release
 from crm_value.refresh import (
     INTERRUPT_CODES,
@@ -51,7 +52,6 @@ from crm_value.refresh import (
     _prepare_history,
     _raise_interrupted,
     _record,
-    _run_dbt,
     _served,
     _utcnow,
     refresh,
@@ -159,7 +159,7 @@ def backfill(
             dbt_vars = project_vars(overrides)
             past_vars = {**dbt_vars, **PAST_DATE_VARS}
             with _literal_reader(raw) as reader:
-                code, output = _run_dbt(
+                code, output = run_dbt(
                     ["run-operation", "crm_validate_vars", "--vars", dumps_vars(past_vars)],
                     reader,
                     warehouse,
@@ -288,7 +288,7 @@ def _build_dates(
             spec,
         )
     try:
-        code, output = _run_dbt([spec.name], raw, warehouse, serve_dir / ".work", command=WORKER)
+        code, output = run_dbt([spec.name], raw, warehouse, serve_dir / ".work", command=WORKER)
     finally:
         os.unlink(spec.name)
     stored = [

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import datetime as dt
 import fcntl
 import importlib.util
@@ -38,7 +37,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,7 +51,8 @@ from typing import Any
 import duckdb
 
 from crm_value import history, run_history, spark_work
-from crm_value.dbt_env import PROJECT_DIR, dbt_env
+from crm_value.dbt_env import PROJECT_DIR
+from crm_value.dbt_runner import DbtWorker, input_env, project_flags, run_dbt, user_names
 from crm_value.publish import (
     RESTRICTED_SCHEMA,
     SERVED_SCHEMAS,
@@ -65,7 +64,6 @@ from crm_value.publish import (
     serving_file,
     tidy_releases,
 )
-from crm_value.refresh_worker import EXIT_LINE
 from crm_value.settings import (
     ENTITIES,
     RawInput,
@@ -86,7 +84,6 @@ CUSTOMER_MART = "marts.fct_customer_rfm"
 MAX_CUSTOMER_DROP = 0.5  # --max-customer-drop's default
 REFRESH_TARGETS = ("duckdb", "spark")  # the profile's targets a refresh builds on
 INTERRUPT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
-_PR_SET_PDEATHSIG = 1
 
 
 class RefreshBusy(RuntimeError):
@@ -156,154 +153,6 @@ def _lock(serve_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _run_dbt(
-    args: list[str],
-    raw: RawInput,
-    warehouse: Path,
-    work_dir: Path,
-    history_dir: Path | None = None,
-    command: list[str] | None = None,
-    target: str | None = None,
-) -> tuple[int, str]:
-    """Run one dbt command as a child process (or `command`, a program that runs dbt in
-    its own process), on the profile's `target` (None: CRM_TARGET as it is); stream and
-    return its output.
-
-    A child, not dbt's Python API: dbt-duckdb keeps the database open in its process,
-    and a crash inside dbt must not take the refresh (and its history row) with it.
-    """
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    cmd = [
-        *(command or [dbt]),
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-    ]
-    env = dbt_env(raw.read_dir or raw.raw_dir, warehouse, raw.raw_format, history_dir, target)
-    lines: list[str] = []
-    with subprocess.Popen(
-        cmd,
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-        preexec_fn=_die_with_parent,
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                sys.stdout.write(line)
-                lines.append(line)
-            code = proc.wait()
-        finally:  # an interrupt stops the child with the refresh
-            _stop_child(proc)
-    sys.stdout.flush()
-    output = "".join(lines)
-    if raw.read_dir is not None and raw.raw_dir is not None:  # name the user's folder
-        output = output.replace(str(raw.read_dir), str(raw.raw_dir))
-    return code, output
-
-
-def _die_with_parent() -> None:
-    """In the dbt child, before exec: the kernel kills it when the refresh dies, even by
-    `kill -9`, so no orphaned build keeps writing the work database (Linux)."""
-    # Not Linux: no prctl, and the interrupt handler alone stops the child.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _stop_child(proc: subprocess.Popen) -> None:
-    """Stop the dbt child if it still runs (the refresh was interrupted)."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-class _DbtWorker:
-    """The refresh's one dbt process (crm_value.refresh_worker), started at the first dbt
-    command: dbt is imported and the project parsed once for the vars check, freshness
-    and the build. Close it after the build, before anything reads the work database."""
-
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen | None = None
-
-    def run(self, args: list[str], flags: list[str], env: dict[str, str]) -> tuple[int, str]:
-        """Run one dbt command in the worker; stream and return its output."""
-        if self.proc is None:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "crm_value.refresh_worker", *flags],
-                cwd=PROJECT_DIR,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                bufsize=1,
-                preexec_fn=_die_with_parent,
-            )
-        proc = self.proc
-        assert proc.stdin is not None and proc.stdout is not None
-        lines: list[str] = []
-        code = None
-        try:
-            proc.stdin.write(json.dumps({"args": args, "env": env}) + "\n")
-            proc.stdin.flush()
-        except BrokenPipeError:  # it died: its exit code and output say why
-            pass
-        for line in proc.stdout:
-            # dbt's last output may lack its newline: the exit line can end a line
-            before, found, after = line.partition(EXIT_LINE + " ")
-            if found and after.strip().isdigit():
-                line, code = before, int(after)
-            sys.stdout.write(line)
-            lines.append(line)
-            if code is not None:
-                break
-        if code is None:  # the worker ended without answering (killed, or a crash)
-            code = proc.wait() or 2
-            self.stop()
-        sys.stdout.flush()
-        return code, "".join(lines)
-
-    def close(self) -> None:
-        """Let the worker end as the `dbt` program would (DuckDB checkpoints); stop it if
-        it does not."""
-        if self.proc is None:
-            return
-        proc, self.proc = self.proc, None
-        with contextlib.suppress(OSError):
-            assert proc.stdin is not None
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            _stop_child(proc)
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-    def stop(self) -> None:
-        """Stop the worker now (an interrupt or an error ended the refresh)."""
-        if self.proc is None:
-            return
-        proc, self.proc = self.proc, None
-        _stop_child(proc)
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
 
 
 def _artifact(work_dir: Path, name: str) -> dict[str, Any] | None:
@@ -687,7 +536,7 @@ class _Run:
     # The tier-history store as dbt reads it (a plain alias when needed); None: this
     # build reads no stored history (a new input starts a new history).
     history_reader: Path | None = None
-    worker: _DbtWorker = field(default_factory=_DbtWorker)
+    worker: DbtWorker = field(default_factory=DbtWorker)
     # The profile's target: duckdb (the work database) or spark (Spark's warehouse, whose
     # tables the refresh reads through a DuckDB copy: crm_value.spark_work).
     target: str = "duckdb"
@@ -698,28 +547,10 @@ class _Run:
 
     def dbt(self, args: list[str]) -> tuple[int, str]:
         """One dbt command, in the run's dbt worker (one parse for the whole run)."""
-        raw = self.raw
-        flags = [
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(self.work_dir / "target"),
-            "--log-path",
-            str(self.work_dir / "logs"),
-            "--vars",
-            dumps_vars(self.dbt_vars),
-        ]
-        env = dbt_env(
-            raw.read_dir or raw.raw_dir,
-            self.warehouse,
-            raw.raw_format,
-            self.history_reader,
-            self.target,
-        )
+        flags = project_flags(self.work_dir, self.dbt_vars)
+        env = input_env(self.raw, self.warehouse, self.history_reader, self.target)
         code, output = self.worker.run(args, flags, env)
-        if raw.read_dir is not None and raw.raw_dir is not None:  # name the user's folder
-            output = output.replace(str(raw.read_dir), str(raw.raw_dir))
-        return code, output
+        return code, user_names(self.raw, output)
 
     def stages(self) -> Path:
         """Every stage in order; returns the published release, or raises StageFailed."""
@@ -936,7 +767,7 @@ class _Run:
             scratch = self.work_dir / "freshness"
             shutil.rmtree(scratch, ignore_errors=True)
             scratch.mkdir()
-            _run_dbt(
+            run_dbt(
                 ["source", "freshness", "--vars", dumps_vars(self.dbt_vars)],
                 self.raw,
                 scratch / "scratch.duckdb",

@@ -24,6 +24,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from crm_value.dbt_env import dbt_env
+from crm_value.dbt_runner import project_flags
 from crm_value.generate import generate
 from crm_value.refresh_worker import PARSE_VARS
 
@@ -181,33 +183,15 @@ def run_dbt(
 
     A build leaves the unit tests out unless `unit_tests`: they do not read the data the
     test built, and `make test` runs them once (`make unit-test`)."""
-    env = os.environ.copy()
-    env.pop("CRM_RAW_DIR", None)
-    env.pop("CRM_HISTORY_DIR", None)
-    env.update(
-        DBT_PROFILES_DIR=str(PROJECT_DIR / "profiles"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        # No manifest.json or run_results.json: no test reads them, and writing the
-        # manifest (twice a build) cost about a second and a half.
-        DBT_WRITE_JSON="false",
-        CRM_WAREHOUSE_PATH=str(work_dir / "warehouse.duckdb"),
-        CRM_RAW_FORMAT=raw_format,
-    )
-    if raw_dir is not None:
-        env["CRM_RAW_DIR"] = str(raw_dir)
-    cmd = [
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-        # No debug log file: the test keeps dbt's output, and writing every event to a
-        # file cost about a sixth of a small build (the refresh keeps its log).
-        "--log-level-file",
-        "none",
-    ]
+    # The environment and flags the refresh and the backfill give dbt (crm_value.dbt_runner):
+    # no DBT_* variable of this shell reaches the build.
+    env = dbt_env(raw_dir, work_dir / "warehouse.duckdb", raw_format)
+    # No manifest.json or run_results.json: no test reads them, and writing the manifest
+    # (twice a build) cost about a second and a half.
+    env["DBT_WRITE_JSON"] = "false"
+    # No debug log file: the test keeps dbt's output, and writing every event to a file
+    # cost about a sixth of a small build (the refresh keeps its log).
+    cmd = [*args, *project_flags(work_dir, log_file=False)]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
     if args[:1] == ["build"] and not unit_tests and "--exclude-resource-type" not in args:
