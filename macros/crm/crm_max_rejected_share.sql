@@ -1,5 +1,4 @@
-{#- The rejected-share bound of an entity: its entry in `max_rejected_share_by_entity`, else `max_rejected_share`. -#}
+{#- The rejected-share bound of an entity (crm_rejected_share_bound). -#}
 {% macro crm_max_rejected_share(entity) %}
-    {%- set overrides = var('max_rejected_share_by_entity') or {} -%}
-    {{ return(overrides.get(entity, var('max_rejected_share'))) }}
+    {{ return(crm_rejected_share_bound(entity).share) }}
 {% endmacro %}

@@ -197,9 +197,8 @@
         {{ return("read_parquet([" ~ crm_sql_text_list(paths) ~ "], "
             ~ "union_by_name = true, hive_partitioning = false)") }}
     {%- endif -%}
-    {{ return("read_csv([" ~ crm_sql_text_list(paths) ~ "], header = true, delim = ',', "
-        ~ "quote = '\"', escape = '\"', all_varchar = true, auto_detect = true, "
-        ~ "comment = '', skip = 0, union_by_name = true, hive_partitioning = false)") }}
+    {{ return("read_csv([" ~ crm_sql_text_list(paths) ~ "], " ~ var('raw_csv_options')
+        ~ ", union_by_name = true, hive_partitioning = false)") }}
 {% endmacro %}
 
 {#-

@@ -65,16 +65,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import jinja2
 import pandas as pd
 from pandas.errors import Pandas4Warning
 
-from crm_value.dbt_env import PROJECT_DIR
+from crm_value import contract
 from crm_value.raw_files import inspect_files
-from crm_value.settings import ENTITIES, RawInput, explicit_as_of_date, max_rejected_share
+from crm_value.settings import ENTITIES, RawInput, explicit_as_of_date
 
-CONTRACT_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_raw_entities.sql"
-FIELD_FILLED_MACRO = PROJECT_DIR / "macros" / "crm" / "crm_profile_field_filled.sql"
 SUITE_ORDER = ("customers", "customer_files", "orders")
 # The door's ledger of judged increments (see the module docstring); the entities whose
 # judged files a later door skips: every one but customers, which are judged whole.
@@ -84,11 +81,6 @@ SKIPPABLE = tuple(entity for entity in ENTITIES if entity != "customers")
 # DuckDB's memory cap while it reads the raw files (it spills beyond it): the distinct over
 # 15 million raw orders would otherwise take about 3.5 GB before pandas sees a row.
 DUCKDB_MEMORY_LIMIT = "2GB"
-
-# The contract's value forms, as in macros/crm/crm_cast.sql: ISO-8601 timestamps (an
-# optional UTC offset) and plain numbers with a '.' decimal point.
-_ISO_DATETIME = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?"
-_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 
 _UNITS = {
     "customers": "customer rows",
@@ -160,23 +152,6 @@ class _SuiteOutcome:
     scope: str = "every row"
 
 
-@functools.cache
-def raw_contract() -> dict[str, dict[str, Any]]:
-    """The raw-file contract, read from the dbt macro `crm_raw_entities`, where it is
-    written once: entity -> {key, requires_rows, columns: [{name, type, required, ...}]}."""
-    captured: dict[str, Any] = {}
-
-    def capture(value: Any) -> str:
-        captured["contract"] = value
-        return ""
-
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    env.globals["return"] = capture
-    template = env.from_string(CONTRACT_MACRO.read_text(encoding="utf-8"))
-    template.module.crm_raw_entities()
-    return captured["contract"]
-
-
 def probe_files(raw: RawInput) -> tuple[dict[str, int], dict[str, dict[str, str]], list[str]]:
     """Check every entity's file with the project's file rules (the ones dbt's
     crm_check_raw_files runs); return each entity's raw row count, its contract columns
@@ -192,12 +167,12 @@ def _probe(raw: RawInput, skip: dict[str, set[str]]) -> tuple[dict[str, dict[str
     """probe_files, leaving out the files of a folder named in `skip` (entity -> paths as
     `raw.files` names them): entity -> {rows, columns, file_rows: {file: rows}} of the
     files read, and the warnings. Raises BadRawFile listing every problem."""
-    contract = raw_contract()
+    spec_of = contract.raw_contract()
     request = {
         entity: {
             "path": str(raw.read_path(entity)),
             "reader": raw.reader_sql(entity),
-            "spec": contract[entity],
+            "spec": spec_of[entity],
             "label": str(raw.path(entity)),
             "layout": "folder" if raw.is_folder(entity) else "file",
             # a folder whose other files were judged before may hold only empty new ones
@@ -229,36 +204,19 @@ def _quote(name: str) -> str:
 
 
 def _typed_sql(name: str, col_type: str) -> str:
-    """SQL that types one raw text column as the dbt staging does (macros/crm/crm_cast.sql):
-    trimmed, blank is null, only the contract's forms parse, anything else is null.
-
-    A timestamp with a UTC offset is converted to UTC exactly as crm_try_cast_utc_timestamp
-    does (through timestamptz on a UTC session); one without is taken as UTC. It stays a
-    UTC timestamptz, which reaches pandas as datetime64[us, UTC]: GX compares that dtype
-    vectorised (a naive datetime64[us] column it compares value by value in Python), and
-    microseconds hold any year, where nanoseconds stop at 2262. Decimals are rounded to
-    cents, integers must be whole; both reach pandas as float64.
-    """
-    cleaned = f"nullif(trim(cast({_quote(name)} as varchar)), '')"
-    if col_type == "text":
-        return cleaned
+    """SQL that types one raw column as the dbt staging does: the macro crm_cast itself
+    (crm_value.contract), on the value as text. Then, for pandas and GX: a timestamp
+    (UTC, as crm_cast leaves it) becomes a UTC timestamptz, which reaches pandas as
+    datetime64[us, UTC]: GX compares that dtype vectorised (a naive datetime64[us] column
+    it compares value by value in Python), and microseconds hold any year, where
+    nanoseconds stop at 2262. Decimals and integers reach pandas as float64."""
+    typed = contract.cast_sql(f"cast({_quote(name)} as varchar)", col_type)
     if col_type == "timestamp":
-        return (
-            f"case when regexp_full_match({cleaned}, '{_ISO_DATETIME}') "
-            f"then try_cast({cleaned} as timestamptz) end"
-        )
-    if col_type == "decimal":
-        return (
-            f"case when regexp_full_match({cleaned}, '{_NUMBER}') "
-            f"then cast(try_cast({cleaned} as decimal(18, 2)) as double) end"
-        )
-    if col_type == "integer":
-        as_number = f"try_cast({cleaned} as decimal(38, 6))"
-        return (
-            f"case when regexp_full_match({cleaned}, '{_NUMBER}') "
-            f"and {as_number} = floor({as_number}) "
-            f"then cast(try_cast({as_number} as bigint) as double) end"
-        )
+        return f"timezone('UTC', {typed})"
+    if col_type in {"decimal", "integer"}:
+        return f"cast({typed} as double)"
+    if col_type == "text":
+        return typed
     raise ValueError(f"no door typing for contract type {col_type!r} (column {name})")
 
 
@@ -279,7 +237,7 @@ def _distinct_typed_sql(
     After the distinct every value is cast to text and typed from there, so CSV and
     Parquet go through one path; an optional column the file lacks reads as null.
     """
-    spec = raw_contract()[entity]
+    spec = contract.raw_contract()[entity]
     raw_columns = ",\n            ".join(
         (_quote(present[column["name"]]) if column["name"] in present else "cast(null as varchar)")
         + f" as {_quote(column['name'])}"
@@ -381,12 +339,9 @@ def _customers_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _filled_sql(field: str) -> str:
     """Whether one profile field counts as filled: the dbt macro crm_profile_field_filled
-    itself, rendered here, so the door and the audit share one rule. The macro says null
-    where a field does not apply (industry of a non-business customer): not missing."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    template = env.from_string(FIELD_FILLED_MACRO.read_text(encoding="utf-8"))
-    rule = str(template.module.crm_profile_field_filled(field)).strip()
-    return f"coalesce({rule}, true)"
+    itself (crm_value.contract), so the door and the audit share one rule. The macro says
+    null where a field does not apply (industry of a non-business customer): not missing."""
+    return f"coalesce({contract.profile_field_filled_sql(field)}, true)"
 
 
 def _customer_files_frame(
@@ -429,9 +384,17 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _scalar(sql: str) -> Any:
+    """The value of one SQL expression, computed by DuckDB."""
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(f"select {sql}").fetchall()[0][0]
+
+
 def _future_limit(dbt_vars: dict[str, Any], clock: dt.datetime) -> dt.datetime:
-    """The latest timestamp a raw row may carry: the clock plus future_tolerance_days."""
-    return _as_utc(clock) + dt.timedelta(days=int(dbt_vars["future_tolerance_days"]))
+    """The latest timestamp a raw row may carry (macro crm_future_limit)."""
+    naive_clock = _as_utc(clock).replace(tzinfo=None)
+    return _as_utc(_scalar(contract.future_limit_sql(dbt_vars, naive_clock)))
 
 
 def _latest_completed(orders: pd.DataFrame, limit: dt.datetime) -> dict[int, dt.datetime]:
@@ -449,16 +412,13 @@ def _latest_completed(orders: pd.DataFrame, limit: dt.datetime) -> dict[int, dt.
 
 
 def _estimate_as_of_date(latest: list[dt.datetime]) -> dt.date | None:
-    """The day after the latest of `latest` (see _latest_completed); None when empty."""
-    return max(latest).date() + dt.timedelta(days=1) if latest else None
-
-
-def _rejected_share_var(dbt_vars: dict[str, Any], entity: str) -> str:
-    """The name of the var that sets an entity's rejected-share bound."""
-    overrides = dbt_vars.get("max_rejected_share_by_entity") or {}
-    if entity in overrides:
-        return f"max_rejected_share_by_entity.{entity}"
-    return "max_rejected_share"
+    """The analysis date a build would resolve if the latest of `latest` (see
+    _latest_completed) were the latest valid order (macro crm_as_of_from_latest_order);
+    None when empty."""
+    if not latest:
+        return None
+    latest_day = max(latest).date().isoformat()
+    return _scalar(contract.as_of_date_sql(f"date '{latest_day}'"))
 
 
 def _row_checks(
@@ -472,10 +432,10 @@ def _row_checks(
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    mostly = 1 - max_rejected_share(dbt_vars, entity)
-    share_var = _rejected_share_var(dbt_vars, entity)
+    share, share_var = contract.rejected_share_bound(dbt_vars, entity)
+    mostly = 1 - share
     future_var = f"future_tolerance_days, {share_var}"
-    spec = raw_contract()[entity]
+    spec = contract.raw_contract()[entity]
     values = {c["name"]: c["values"] for c in spec["columns"] if "values" in c}
     limit_text = f"not after {limit:%Y-%m-%d %H:%M:%S}"
     checks: list[_Check] = [
@@ -736,7 +696,8 @@ def _bounds(dbt_vars: dict[str, Any]) -> dict[str, Any]:
         "max_rejected_share": dbt_vars["max_rejected_share"],
         "max_rejected_share_by_entity": dbt_vars.get("max_rejected_share_by_entity") or {},
         "rejected_share_bound": {
-            entity: max_rejected_share(dbt_vars, entity) for entity in ("customers", "orders")
+            entity: contract.rejected_share_bound(dbt_vars, entity)[0]
+            for entity in ("customers", "orders")
         },
         "future_tolerance_days": dbt_vars["future_tolerance_days"],
         "as_of_date": None if as_of_var is None else as_of_var.isoformat(),
@@ -934,7 +895,7 @@ def _ledger_fingerprint(raw: RawInput, dbt_vars: dict[str, Any]) -> str:
     """What a judged file's verdict depends on besides the file: the input, the contract
     and every bound of the door but as_of_date (which only the customer suites read)."""
     bounds = {k: v for k, v in _bounds(dbt_vars).items() if k != "as_of_date"}
-    basis = {"input": raw.describe(), "contract": raw_contract(), "bounds": bounds}
+    basis = {"input": raw.describe(), "contract": contract.raw_contract(), "bounds": bounds}
     return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -38,9 +38,10 @@ import yaml
 
 EXIT_LINE = "CRM-DBT-EXIT"
 # The vars that the parse reads: the raw sources' freshness filter holds
-# future_tolerance_days, rendered when dbt parses the YAML. Every other var changes only
-# what the SQL compiles to, never the parsed project (test_parse_vars.py checks both).
-PARSE_VARS = ("future_tolerance_days",)
+# future_tolerance_days and their reader raw_csv_options, rendered when dbt parses the
+# YAML. Every other var changes only what the SQL compiles to, never the parsed project
+# (test_parse_vars.py checks both).
+PARSE_VARS = ("future_tolerance_days", "raw_csv_options")
 # The dbt flags that are the parse's, with their values.
 _PARSE_FLAGS = ("--project-dir", "--profiles-dir", "--target-path", "--log-path", "--target")
 

@@ -8,6 +8,7 @@ when it compiles; this module only reads them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -64,13 +65,6 @@ def unknown_vars(overrides: dict[str, Any]) -> list[str]:
     return lines
 
 
-def max_rejected_share(dbt_vars: dict[str, Any], entity: str) -> float:
-    """An entity's rejected-share bound: its override, else `max_rejected_share`
-    (the same rule as the dbt macro crm_max_rejected_share)."""
-    overrides = dbt_vars.get("max_rejected_share_by_entity") or {}
-    return float(overrides.get(entity, dbt_vars["max_rejected_share"]))
-
-
 def explicit_as_of_date(dbt_vars: dict[str, Any]) -> dt.date | None:
     """The `as_of_date` var as a date, or None when the data decides it."""
     value = dbt_vars.get("as_of_date")
@@ -103,6 +97,9 @@ class RawInput:
     raw_dir: Path | None
     raw_format: str = "csv"
     read_dir: Path | None = None
+    # DuckDB's CSV options (var raw_csv_options, as the run's vars set it); None: the
+    # project's default.
+    csv_options: str | None = None
 
     @classmethod
     def from_env(cls, raw_dir: str | None = None, raw_format: str | None = None) -> RawInput:
@@ -124,7 +121,7 @@ class RawInput:
 
     def aliased(self, read_dir: Path) -> RawInput:
         """The same input, read through `read_dir` (a link to raw_dir)."""
-        return RawInput(self.raw_dir, self.raw_format, read_dir)
+        return dataclasses.replace(self, read_dir=read_dir)
 
     @property
     def is_demo(self) -> bool:
@@ -184,10 +181,8 @@ class RawInput:
     def _reader(self, target: str, options: str = "") -> str:
         if self.file_format == "parquet":
             return f"read_parquet({target}{options})"
-        return (
-            f"read_csv({target}, header = true, delim = ',', quote = '\"', escape = '\"', "
-            f"all_varchar = true, auto_detect = true, comment = '', skip = 0{options})"
-        )
+        csv_options = self.csv_options or project_vars()["raw_csv_options"]
+        return f"read_csv({target}, {csv_options}{options})"
 
     def describe(self) -> str:
         return "demo seeds" if self.is_demo else f"{self.folder} ({self.raw_format})"

@@ -5,6 +5,8 @@
 -#}
 {%- do crm_validate_window_vars() -%}
 {%- do crm_validate_clv_vars() -%}
+{#- Rendered whatever as_of_date is: the parse, made without it, records the macro. -#}
+{%- set from_latest_order = crm_as_of_from_latest_order('latest_order_date') -%}
 
 with
 
@@ -24,7 +26,7 @@ resolved as (
         {% if var('as_of_date') is not none -%}
             cast('{{ var("as_of_date") }}' as date)
         {%- else -%}
-            cast({{ dbt.dateadd('day', 1, 'latest_order_date') }} as date)
+            {{ from_latest_order }}
         {%- endif %} as as_of_date
     from latest
 ),
