@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark setup-browser dashboard test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dbt-build pytest demo-data clean
+.PHONY: setup setup-spark setup-browser dashboard test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dag-lint dbt-build pytest demo-data clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -101,7 +101,7 @@ test-pytest: setup-spark setup-browser
 spark-check: setup-spark
 	$(BIN)/pytest -p no:cacheprovider -m "not spark_long" tests/python/test_spark.py
 
-lint: sqlfluff ruff
+lint: sqlfluff ruff dag-lint
 
 ## unit-test: the dbt unit tests (fixed inputs, no data), on the warehouse `build` left;
 ## a refresh leaves them out, as dbt advises for production runs
@@ -118,6 +118,12 @@ sqlfluff: setup
 ruff: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+
+## dag-lint: the DAG's own rules (layers, a key test, a description, a mart's parents) on
+## a fresh parse's manifest (src/crm_value/dag_lint.py); a parse opens no database
+dag-lint: setup
+	$(DBT) parse --target-path target/dag-lint
+	$(BIN)/python -m crm_value.dag_lint target/dag-lint/manifest.json
 
 ## pytest: the Python tests (the Spark comparison too once `make setup-spark` has run),
 ## but the `spark_long` ones

@@ -57,7 +57,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
 PURCHASE_MODELS = ("bgnbd", "mbgnbd", "pareto_nbd")
@@ -579,8 +579,12 @@ MODERATE = (1e-3, 1e3)
 LIMIT_TOLERANCE = 1e-6
 
 
-def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_iterations: int):
-    """Maximise the mean log-likelihood per customer over log-parameters, boxed."""
+def _objectives(spec: _Spec, d: _Data) -> tuple[Callable, Callable]:
+    """The objective (minus the mean log-likelihood per customer, over log-parameters) and
+    the objective with its gradient, for L-BFGS-B. A value that is not finite counts as
+    1e100: a wall the optimizer turns back from, and how `_maximise` tells a start or a run
+    without a finite likelihood. A gradient entry that is not finite counts as 0. Without an
+    analytic gradient, central differences stand in for it."""
 
     def objective(log_params: np.ndarray) -> float:
         with np.errstate(all="ignore"):
@@ -605,6 +609,42 @@ def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_it
             value = float(value) if np.isfinite(value) else 1e100
         return value, np.where(np.isfinite(grad), grad, 0.0)
 
+    return objective, objective_and_gradient
+
+
+def _judge_run(
+    spec: _Spec,
+    d: _Data,
+    run: OptimizeResult,
+    gradient: np.ndarray,
+    bounds: list[tuple[float, float]],
+) -> _Result:
+    """One optimizer run as a result: converged when the gradient of every parameter that is
+    not pressed against its box is within GRADIENT_TOLERANCE."""
+    # A parameter pressed against its box has run off towards 0 or infinity (or to the edge
+    # of a narrower box); its gradient there is not zero and does not count against
+    # convergence.
+    pressed = [
+        min(v - lo, hi - v) < (1 if (lo, hi) == (-LOG_BOUND, LOG_BOUND) else 1e-6)
+        for v, (lo, hi) in zip(run.x, bounds, strict=True)
+    ]
+    free = [abs(g) for g, p in zip(gradient, pressed, strict=True) if not p]
+    slope = float(max(free, default=0.0))
+    return _Result(
+        spec,
+        tuple(float(v) for v in np.exp(run.x)),
+        -float(run.fun) * d.total,
+        slope <= GRADIENT_TOLERANCE,
+        tuple(n for n, p in zip(spec.names, pressed, strict=True) if p),
+        int(run.nit),
+        str(run.message),
+        slope,
+    )
+
+
+def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_iterations: int):
+    """Maximise the mean log-likelihood per customer over log-parameters, boxed."""
+    objective, objective_and_gradient = _objectives(spec, d)
     bounds = [spec.bounds.get(n, (-LOG_BOUND, LOG_BOUND)) for n in spec.names]
     best = None
     for start in starts:
@@ -622,26 +662,7 @@ def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_it
         )
         if run.fun >= 1e100:
             continue
-        grad = objective_and_gradient(run.x)[1]
-        # A parameter pressed against its box has run off towards 0 or infinity (or to
-        # the edge of a narrower box); its gradient there is not zero and does not count
-        # against convergence.
-        pressed = [
-            min(v - lo, hi - v) < (1 if (lo, hi) == (-LOG_BOUND, LOG_BOUND) else 1e-6)
-            for v, (lo, hi) in zip(run.x, bounds, strict=True)
-        ]
-        free = [abs(g) for g, p in zip(grad, pressed, strict=True) if not p]
-        slope = float(max(free, default=0.0))
-        result = _Result(
-            spec,
-            tuple(float(v) for v in np.exp(run.x)),
-            -float(run.fun) * d.total,
-            slope <= GRADIENT_TOLERANCE,
-            tuple(n for n, p in zip(spec.names, pressed, strict=True) if p),
-            int(run.nit),
-            str(run.message),
-            slope,
-        )
+        result = _judge_run(spec, d, run, objective_and_gradient(run.x)[1], bounds)
         if best is None or result.log_likelihood > best.log_likelihood:
             best = result
         if best.ok or best.at_bound:
@@ -652,6 +673,61 @@ def _maximise(spec: _Spec, d: _Data, starts: Sequence[tuple[float, ...]], max_it
     if best is None:
         return _Result(spec, (), -np.inf, False, (), 0, skipped="no finite likelihood")
     return best
+
+
+def _refit_near_limits(
+    spec: _Spec,
+    d: _Data,
+    own: _Result,
+    limits: list[_Result],
+    other_starts: list[tuple[float, ...]],
+    max_iterations: int,
+) -> _Result:
+    """The better of `own` and a fit of the model from just off each usable limit's answer
+    (then from its other default starts): the first start may have missed a maximum that
+    lies next to a limit. Better is converged inside the space first, then the higher
+    log-likelihood; a refit without an answer never replaces `own`."""
+    if spec.from_limit is None and not other_starts:
+        return own
+    # just off each limit first, then the other default starts
+    starts = [s for a in limits if spec.from_limit and (s := spec.from_limit(a))]
+    starts += other_starts
+    again = _maximise(spec, d, starts, max_iterations) if starts else None
+    better = (
+        again is not None
+        and again.skipped is None
+        and (
+            own.skipped is not None
+            or (again.ok, again.log_likelihood) > (own.ok, own.log_likelihood)
+        )
+    )
+    return again if better else own
+
+
+def _simplest(candidates: list[_Result], d: _Data) -> _Result | None:
+    """The fewest parameters among the candidates within LIMIT_TOLERANCE per customer of the
+    best log-likelihood (then the higher log-likelihood): extra parameters must earn their
+    keep. None when there is no candidate."""
+    if not candidates:
+        return None
+    best = max(c.log_likelihood for c in candidates)
+    close = [c for c in candidates if c.log_likelihood >= best - LIMIT_TOLERANCE * d.total]
+    return min(close, key=lambda c: (len(c.params), -c.log_likelihood))
+
+
+def _why_no_answer(own: _Result) -> str:
+    """Why a model that is not skipped yet has no answer: it ran to a boundary that no limit
+    covers, or it did not converge (naming where it was heading, if far out)."""
+    if own.at_bound:
+        where = ", ".join(
+            f"{n} -> {'0' if v < 1 else 'infinity'}"
+            for n, v in own.named.items()
+            if n in own.at_bound
+        )
+        return f"the fit runs to a boundary ({where}) that no limit model covers"
+    heading = _extremes(own, MODERATE)
+    why = f"the maximum-likelihood fit did not converge (gradient {own.gradient:.2g}"
+    return why + (f"; heading for {heading}, which no limit model covers)" if heading else ")")
 
 
 def _settle(spec: _Spec, d: _Data, max_iterations: int, memo: dict[str, _Result]) -> _Result:
@@ -673,29 +749,8 @@ def _settle(spec: _Spec, d: _Data, max_iterations: int, memo: dict[str, _Result]
         return own
     limits = [_settle(child, d, max_iterations, memo) for child in spec.children]
     usable = [a for a in limits if a.skipped is None]
-    if spec.from_limit is not None or other_starts:
-        # just off each limit first, then the other default starts
-        starts = [s for a in usable if spec.from_limit and (s := spec.from_limit(a))]
-        starts += other_starts
-        again = _maximise(spec, d, starts, max_iterations) if starts else None
-        better = (
-            again is not None
-            and again.skipped is None
-            and (
-                own.skipped is not None
-                or (again.ok, again.log_likelihood) > (own.ok, own.log_likelihood)
-            )
-        )
-        if better:
-            own = again
-    candidates = usable + ([own] if own.ok else [])
-    answer = None
-    if candidates:
-        # The fewest parameters among the candidates within LIMIT_TOLERANCE per customer
-        # of the best log-likelihood (then the higher log-likelihood).
-        best = max(c.log_likelihood for c in candidates)
-        close = [c for c in candidates if c.log_likelihood >= best - LIMIT_TOLERANCE * d.total]
-        answer = min(close, key=lambda c: (len(c.params), -c.log_likelihood))
+    own = _refit_near_limits(spec, d, own, usable, other_starts, max_iterations)
+    answer = _simplest(usable + ([own] if own.ok else []), d)
     unusable_but_better = (
         own.skipped is None
         and not own.ok
@@ -707,19 +762,8 @@ def _settle(spec: _Spec, d: _Data, max_iterations: int, memo: dict[str, _Result]
     if answer is own and spec.uncovered_edges and (heading := _extremes(own)):
         own.skipped = f"the fit heads for {heading}, which no limit model covers"
     if answer is None:
-        if own.skipped is None and own.at_bound:
-            where = ", ".join(
-                f"{n} -> {'0' if v < 1 else 'infinity'}"
-                for n, v in own.named.items()
-                if n in own.at_bound
-            )
-            own.skipped = f"the fit runs to a boundary ({where}) that no limit model covers"
-        elif own.skipped is None:
-            heading = _extremes(own, MODERATE)
-            own.skipped = (
-                f"the maximum-likelihood fit did not converge (gradient {own.gradient:.2g}"
-                + (f"; heading for {heading}, which no limit model covers)" if heading else ")")
-            )
+        if own.skipped is None:
+            own.skipped = _why_no_answer(own)
         answer = own
     memo[spec.key] = answer
     return answer

@@ -181,28 +181,26 @@ def _loose(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", _key(name))
 
 
-def _inspect_one(
-    entity: str, path: str, reader: str, spec: dict[str, Any], file_format: str, whole: bool = True
-) -> dict:
-    """One file's verdict: {problems, warnings, rows, columns: {contract name: header},
-    types: {contract name: type}}."""
-    verdict: dict[str, Any] = {"problems": [], "warnings": [], "rows": 0, "columns": {}}
-    verdict["types"] = {}
+def _unusable_before_reading(path: str, file_format: str) -> tuple[str | None, list[str]]:
+    """Why the file cannot be read at all, judged before DuckDB sees it (its state, its
+    size, its delimiter), and its header; the header is read once, here, for the checks
+    that follow."""
     state = _file_state(path)
     if state is not None:
-        verdict["problems"].append(state)
-        return verdict
+        return state, []
     if os.path.getsize(path) == 0:
-        verdict["problems"].append(
-            "is empty (0 bytes): not even a header row; a file without rows still needs its header"
+        return (
+            "is empty (0 bytes): not even a header row; a file without rows still needs its header",
+            [],
         )
-        return verdict
     header = _header(path, file_format)
-    delimiter = _delimiter_problem(header, file_format)
-    if delimiter:
-        verdict["problems"].append(delimiter)
-        return verdict
-    verdict["problems"].extend(_duplicate_problems(header))
+    return _delimiter_problem(header, file_format), header
+
+
+def _describe(reader: str, path: str, file_format: str) -> tuple[list[tuple], int] | str:
+    """The columns DuckDB reads (name, type, ...) and the row count, or why the file cannot
+    be read: a CSV's own diagnosis (where and why it breaks the contract) before DuckDB's
+    reason, which names a symptom more often than the cause."""
     con = duckdb.connect()
     try:
         described = con.execute(f"describe select * from {reader}").fetchall()
@@ -211,13 +209,17 @@ def _inspect_one(
         reason = csv_diagnosis(path) if file_format == "csv" else None
         engine = _engine_reason(str(exc))
         because = f"{reason} (DuckDB: {engine})" if reason else engine
-        verdict["problems"].append(f"cannot be read: {because}")
-        return verdict
+        return f"cannot be read: {because}"
     finally:
         con.close()
-    verdict["rows"] = int(counted[0][0])
-    found = {_key(name): (name, str(col_type).upper()) for name, col_type, *_ in described}
-    contract = {column["name"]: column for column in spec["columns"]}
+    return described, int(counted[0][0])
+
+
+def _check_contract_columns(
+    verdict: dict[str, Any], found: dict[str, tuple[str, str]], contract: dict[str, Any]
+) -> None:
+    """Record in `verdict` each contract column the file holds (its header and type) and the
+    problems: a required column missing, a nested type, money in a 32-bit float."""
     for name, column in contract.items():
         if name not in found:
             if column["required"]:
@@ -236,8 +238,12 @@ def _inspect_one(
                 f"column '{name}' is {col_type} (a 32-bit float): it cannot hold amounts to "
                 "the cent (16777217.03 reads 16777218); export it as DECIMAL, DOUBLE or text"
             )
-    if whole and spec["requires_rows"] and verdict["rows"] == 0:
-        verdict["problems"].append(f"holds no rows; {entity} must not be empty")
+
+
+def _misnamed_warnings(found: dict[str, tuple[str, str]], contract: dict[str, Any]) -> list[str]:
+    """A warning for each header that is no contract column but looks like a missing
+    optional one: the file still loads, with that column null, so only a warning tells."""
+    warnings = []
     missing = [n for n, c in contract.items() if not c["required"] and n not in found]
     for key, (header_name, _) in found.items():
         if key in contract:
@@ -245,11 +251,37 @@ def _inspect_one(
         close = [n for n in missing if _loose(n) == _loose(key)]
         close = close or difflib.get_close_matches(key, missing, n=1, cutoff=0.75)
         if close:
-            verdict["warnings"].append(
+            warnings.append(
                 f"has column '{header_name}' but no '{close[0]}': '{header_name}' is not a "
                 f"contract column and is ignored, so {close[0]} reads as null; did you "
                 f"mean '{close[0]}'?"
             )
+    return warnings
+
+
+def _inspect_one(
+    entity: str, path: str, reader: str, spec: dict[str, Any], file_format: str, whole: bool = True
+) -> dict:
+    """One file's verdict: {problems, warnings, rows, columns: {contract name: header},
+    types: {contract name: type}}."""
+    verdict: dict[str, Any] = {"problems": [], "warnings": [], "rows": 0, "columns": {}}
+    verdict["types"] = {}
+    unusable, header = _unusable_before_reading(path, file_format)
+    if unusable:
+        verdict["problems"].append(unusable)
+        return verdict
+    verdict["problems"].extend(_duplicate_problems(header))
+    read = _describe(reader, path, file_format)
+    if isinstance(read, str):
+        verdict["problems"].append(read)
+        return verdict
+    described, verdict["rows"] = read
+    found = {_key(name): (name, str(col_type).upper()) for name, col_type, *_ in described}
+    contract = {column["name"]: column for column in spec["columns"]}
+    _check_contract_columns(verdict, found, contract)
+    if whole and spec["requires_rows"] and verdict["rows"] == 0:
+        verdict["problems"].append(f"holds no rows; {entity} must not be empty")
+    verdict["warnings"].extend(_misnamed_warnings(found, contract))
     return verdict
 
 

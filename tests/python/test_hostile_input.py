@@ -1,4 +1,4 @@
-"""Hostile input and faults: the README table "Hostile input and faults" row by row.
+"""Hostile input and faults: the table "Hostile input and faults" of docs/testing.md row by row.
 
 Each row of that table has an id (H01, H02, ...) and at least one test here marked with
 it (`@row("H01")`); `test_every_row_of_the_table_has_a_test` holds the two together. A
@@ -48,12 +48,12 @@ from crm_value.expectations import BadRawFile, probe_files
 from crm_value.raw_files import csv_diagnosis
 from crm_value.settings import RawInput
 
-README = PROJECT_DIR / "README.md"
+TESTING_DOC = PROJECT_DIR / "docs" / "testing.md"
 ROWS: dict[str, list[str]] = {}
 
 
 def row(*ids: str) -> Callable:
-    """Mark a test as holding the README table's rows `ids` true."""
+    """Mark a test as holding the docs table's rows `ids` true."""
 
     def mark(test: Callable) -> Callable:
         for case_id in ids:
@@ -64,8 +64,8 @@ def row(*ids: str) -> Callable:
 
 
 def table_ids() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("### Hostile input and faults", 1)[1].split("\n## ", 1)[0]
+    text = TESTING_DOC.read_text(encoding="utf-8")
+    section = text.split("\n## Hostile input and faults\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"^\| (H\d\d) \|", section, flags=re.M)
 
 
