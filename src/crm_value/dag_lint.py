@@ -7,7 +7,11 @@ install, so the few rules we want are checked here, on the manifest `dbt parse` 
   main line is source < base < staging < intermediate < marts, and nothing reads a layer
   after its own; intermediate models and marts read sources and base models only through
   staging. audit, restricted and semantic models are ends of the DAG: nothing reads them
-  but their own layer. Seeds count as sources. The layer is the model's folder.
+  but their own layer. The demo's raw seeds (seeds/crm_demo/) count as sources; the other
+  seeds are reference data (lookups the project maintains, such as the tier strategy),
+  which staging, intermediate models and marts may read. The layer is the model's folder.
+  A read the rule forbids passes only when the model's meta says why in
+  `later_layer_reason`.
 - primary key: every model has a uniqueness test (`unique` or `crm_unique_combination`),
   or its meta says why not in `primary_key_reason`.
 - description: every model has a non-empty description.
@@ -34,9 +38,9 @@ FOLDER_LAYERS = ("staging", "intermediate", "marts", "audit", "restricted", "sem
 # models each stand for one cleaned source.
 ALLOWED_PARENTS = {
     "base": ("source", "base"),
-    "staging": ("source", "base"),
-    "intermediate": ("staging", "intermediate"),
-    "marts": ("staging", "intermediate", "marts"),
+    "staging": ("source", "base", "reference"),
+    "intermediate": ("staging", "intermediate", "reference"),
+    "marts": ("staging", "intermediate", "marts", "reference"),
     "audit": ("base", "staging", "audit"),
     "restricted": ("staging", "marts", "restricted"),
     "semantic": ("marts", "semantic"),
@@ -48,10 +52,18 @@ UNIQUENESS_TESTS = ("unique", "crm_unique_combination")
 MAX_MART_PARENTS = 7
 
 
+# Seeds under this folder are raw data (the demo's stand-ins for the raw files).
+RAW_SEED_FOLDER = PurePosixPath("seeds/crm_demo")
+
+
 def layer_of(node: dict) -> str | None:
-    """The node's layer: `source` for sources and seeds, else its model folder's layer."""
-    if node["resource_type"] in ("source", "seed"):
+    """The node's layer: `source` for sources and raw seeds, `reference` for the other
+    seeds, else its model folder's layer."""
+    if node["resource_type"] == "source":
         return "source"
+    if node["resource_type"] == "seed":
+        path = PurePosixPath(node.get("original_file_path", ""))
+        return "source" if RAW_SEED_FOLDER in path.parents else "reference"
     parts = PurePosixPath(node.get("original_file_path", "")).parts
     if len(parts) < 3 or parts[0] != "models" or parts[1] not in FOLDER_LAYERS:
         return None
@@ -73,6 +85,8 @@ def _has_reason(node: dict, key: str) -> bool:
 def _layering_hint(layer: str, parent_layer: str) -> str:
     if parent_layer in DAG_ENDS:
         return f"{parent_layer} models are ends of the DAG: read what it reads instead"
+    if parent_layer == "reference":
+        return "read reference seeds from staging, intermediate models or marts"
     if layer in ("intermediate", "marts") and parent_layer in ("source", "base"):
         return "read it through a staging model"
     if layer in MAIN_LINE and MAIN_LINE.index(parent_layer) >= MAIN_LINE.index(layer):
@@ -80,7 +94,11 @@ def _layering_hint(layer: str, parent_layer: str) -> str:
     return f"read {' or '.join(ALLOWED_PARENTS[layer])} models instead"
 
 
-def check_layering(name: str, layer: str | None, parents: list[dict]) -> list[str]:
+def check_layering(
+    name: str, layer: str | None, parents: list[dict], excused: bool = False
+) -> list[str]:
+    """A line per parent the model's layer may not read (none when `excused`: its meta
+    records why it reads one)."""
     if layer is None:
         return [
             f"{name}: layering: its file is not in a layer folder; "
@@ -89,7 +107,7 @@ def check_layering(name: str, layer: str | None, parents: list[dict]) -> list[st
     problems = []
     for parent in parents:
         parent_layer = layer_of(parent)
-        if parent_layer is None or parent_layer in ALLOWED_PARENTS[layer]:
+        if parent_layer is None or parent_layer in ALLOWED_PARENTS[layer] or excused:
             continue  # a parent outside every layer gets its own violation
         # A seed is named as such: its layer is source, but "seed" is what to look for.
         kind = "seed" if parent["resource_type"] == "seed" else parent_layer
@@ -115,7 +133,7 @@ def check_model(manifest: dict, model: dict, keyed: set[str]) -> list[str]:
     name, layer = model["name"], layer_of(model)
     known = {**manifest["nodes"], **manifest["sources"]}
     parents = [known[uid] for uid in manifest["parent_map"].get(model["unique_id"], [])]
-    problems = check_layering(name, layer, parents)
+    problems = check_layering(name, layer, parents, _has_reason(model, "later_layer_reason"))
     if model["unique_id"] not in keyed and not _has_reason(model, "primary_key_reason"):
         problems.append(
             f"{name}: primary key: no unique or crm_unique_combination test; add one on its "

@@ -47,10 +47,21 @@ def _clean_manifest() -> dict:
     ]
     tests = [_unique_test("unique", m["name"]) for m in models[:-1]]
     tests.append(_unique_test("crm_unique_combination", "spine"))
-    seed = {"unique_id": "seed.p.ref", "name": "ref", "resource_type": "seed"}
+    seed = {
+        "unique_id": "seed.p.ref",
+        "name": "ref",
+        "resource_type": "seed",
+        "original_file_path": "seeds/crm_demo/ref.csv",
+    }
+    lookup = {
+        "unique_id": "seed.p.lookup",
+        "name": "lookup",
+        "resource_type": "seed",
+        "original_file_path": "seeds/reference/lookup.csv",
+    }
     source = {"unique_id": "source.p.a.raw", "name": "raw", "resource_type": "source"}
     return {
-        "nodes": {n["unique_id"]: n for n in [*models, *tests, seed]},
+        "nodes": {n["unique_id"]: n for n in [*models, *tests, seed, lookup]},
         "sources": {source["unique_id"]: source},
         "parent_map": {m["unique_id"]: m.pop("parents") for m in models},
     }
@@ -102,12 +113,32 @@ def test_a_read_against_the_layers(model, parent, expected):
     assert lint(manifest) == [expected]
 
 
-def test_a_seed_counts_as_a_source():
+def test_a_raw_seed_counts_as_a_source():
     manifest = _clean_manifest()
     _add_parents(manifest, "fct_a", ["seed.p.ref"])
     assert lint(manifest) == [
         "fct_a: layering: reads ref (seed) from the marts layer; read it through a staging model"
     ]
+
+
+def test_a_reference_seed_is_read_by_the_later_layers_only():
+    manifest = _clean_manifest()
+    for model in ("stg_a", "int_a", "fct_a"):
+        _add_parents(manifest, model, ["seed.p.lookup"])
+    assert lint(manifest) == []
+    _add_parents(manifest, "base_a", ["seed.p.lookup"])
+    assert lint(manifest) == [
+        "base_a: layering: reads lookup (seed) from the base layer; "
+        "read reference seeds from staging, intermediate models or marts"
+    ]
+
+
+def test_a_later_layer_read_passes_only_with_its_reason():
+    manifest = _clean_manifest()
+    _add_parents(manifest, "int_a", ["model.p.fct_a"])
+    assert len(lint(manifest)) == 1
+    manifest["nodes"]["model.p.int_a"]["config"]["meta"]["later_layer_reason"] = "the store"
+    assert lint(manifest) == []
 
 
 def test_a_model_outside_the_layer_folders():
