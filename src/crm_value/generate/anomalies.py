@@ -333,7 +333,3 @@ def _inject_anomalies(
         overrides[entity] = [(col, int(where[i]), text) for i, (col, text) in b.csv_text.items()]
         reports[entity] = {"extra_rows": len(b.extra), "anomalies": b.report}
     return out, overrides, reports
-
-
-# --------------------------------------------------------------------------- #
-# Writers                                                                      #

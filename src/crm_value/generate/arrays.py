@@ -17,11 +17,6 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
-# --------------------------------------------------------------------------- #
-# Small helpers                                                                #
-# --------------------------------------------------------------------------- #
-
-
 def _probs(weights: Sequence[float]) -> FloatArray:
     """Normalise weights into a probability vector."""
     arr = np.asarray(weights, dtype=np.float64)

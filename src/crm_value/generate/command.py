@@ -50,4 +50,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     rows = ", ".join(f"{e}={n}" for e, n in result["rows"].items())
     print(f"wrote {result['format']} to {result['out_dir']} in {result['seconds']}s: {rows}")
-

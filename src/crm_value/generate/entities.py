@@ -117,96 +117,40 @@ class _CustomerCtx:
     term: IntArray
 
 
+@dataclass(frozen=True)
+class _NameDraws:
+    """The drawn parts of every customer's name, which her email reuses."""
+
+    en_person: BoolArray
+    en_company: BoolArray
+    surname: IntArray
+    given: IntArray
+    first: IntArray
+    last: IntArray
+    brand: IntArray
+    indword: IntArray
+    cn_suffix: IntArray
+    en_word: IntArray
+    en_kind: IntArray
+    en_suffix: IntArray
+
+
 def _customers_chunk(
     plan: _Plan, lo: int, hi: int, rng: np.random.Generator
 ) -> tuple[pa.Table, _CustomerCtx]:
-    """Customer master rows ``lo..hi-1`` (0-based) of the plan."""
+    """Customer master rows ``lo..hi-1`` (0-based) of the plan.
+
+    The helpers draw from ``rng`` in a fixed order (place, name, contact data, gaps,
+    updated_at, price, payment term): reordering them changes every file.
+    """
     m = hi - lo
     biz = plan.is_business[lo:hi]
     created = plan.created_ts[lo:hi]
     ids = _ids("customers", lo + 1, m, plan.id_total("customers"))
-
-    region = rng.choice(len(REGIONS), size=m, p=_REGION_P)
-    city = _CITY_OFFSET[region] + np.floor(rng.random(m) * _CITY_COUNT[region]).astype(np.int64)
-    industry = _choice(rng, _INDUSTRY_P, m)
-    acq = np.where(
-        biz,
-        _choice(rng, ACQUISITION_P_BUSINESS, m),
-        _choice(rng, ACQUISITION_P_INDIVIDUAL, m),
-    )
-
-    # Names.
-    u_en = rng.random(m)
-    en_person = ~biz & (u_en < 0.15)
-    en_company = biz & (u_en < 0.08)
-    sur = _choice(rng, _SURNAME_P, m)
-    given = rng.integers(0, len(GIVEN_NAMES), m)
-    first = rng.integers(0, len(EN_FIRST_NAMES), m)
-    last = rng.integers(0, len(EN_LAST_NAMES), m)
-    brand = rng.integers(0, len(BRANDS), m)
-    indword = _INDWORD_OFFSET[industry] + np.floor(rng.random(m) * _INDWORD_COUNT[industry]).astype(
-        np.int64
-    )
-    cn_suffix = _choice(rng, CN_COMPANY_SUFFIX_P, m)
-    en_word = rng.integers(0, len(EN_COMPANY_WORDS), m)
-    en_kind = industry
-    en_suffix = rng.integers(0, len(EN_COMPANY_SUFFIXES), m)
-
-    cn_person_name = _concat(_take(_SURNAME_ZH, sur), _take(_GIVEN_ZH, given))
-    en_person_name = _concat(_take(_EN_FIRST, first), " ", _take(_EN_LAST, last))
-    cn_company_name = _concat(
-        _take(_CITY_SHORT, city),
-        _take(_BRAND_ZH, brand),
-        _take(_INDWORD_ZH, indword),
-        _take(_strings(CN_COMPANY_SUFFIXES), cn_suffix),
-    )
-    en_company_name = _concat(
-        _take(_EN_WORD, en_word),
-        " ",
-        _take(_EN_KIND, en_kind),
-        " ",
-        _take(_strings(EN_COMPANY_SUFFIXES), en_suffix),
-    )
-    name = _select(
-        biz,
-        _select(en_company, en_company_name, cn_company_name),
-        _select(en_person, en_person_name, cn_person_name),
-    )
-
-    # Contact data.
-    digits = _select(
-        rng.random(m) < 0.6,
-        _int_str(rng.integers(1, 1000, m)),
-        pa.scalar(""),
-    )
-    domain = _take(_strings(EMAIL_DOMAINS), _choice(rng, EMAIL_DOMAIN_P, m))
-    pinyin_style = rng.random(m) < 0.5
-    cn_local = _select(
-        pinyin_style,
-        _concat(_take(_GIVEN_PY, given), ".", _take(_SURNAME_PY, sur)),
-        _concat(_take(_SURNAME_PY, sur), _take(_GIVEN_PY, given)),
-    )
-    cn_person_mail = _concat(cn_local, digits, "@", domain)
-    en_person_mail = _concat(
-        _take(_EN_FIRST_LC, first), ".", _take(_EN_LAST_LC, last), digits, "@", domain
-    )
-    mailbox = _take(_strings(BUSINESS_MAILBOXES), rng.integers(0, len(BUSINESS_MAILBOXES), m))
-    tld = _take(_strings(BUSINESS_TLDS), rng.integers(0, len(BUSINESS_TLDS), m))
-    cn_company_mail = _concat(
-        mailbox, "@", _take(_BRAND_PY, brand), _take(_INDWORD_PY, indword), tld
-    )
-    en_company_mail = _concat(
-        mailbox, "@", _take(_EN_WORD_LC, en_word), _take(_EN_KIND_LC, en_kind), ".com"
-    )
-    email = _select(
-        biz,
-        _select(en_company, en_company_mail, cn_company_mail),
-        _select(en_person, en_person_mail, cn_person_mail),
-    )
-    phone = _concat(
-        _take(_strings(PHONE_PREFIXES), rng.integers(0, len(PHONE_PREFIXES), m)),
-        pc.utf8_lpad(_int_str(rng.integers(0, 100_000_000, m)), 8, "0"),
-    )
+    region, city, industry, acq = _customer_places(rng, biz, m)
+    draws = _name_draws(rng, biz, industry, m)
+    name = _customer_names(biz, draws, city)
+    email, phone = _customer_contacts(rng, biz, draws, m)
 
     # Profile gaps.
     gap = rng.random(m)
@@ -215,14 +159,7 @@ def _customers_chunk(
     city_missing = rng.random(m) < 0.04
     industry_missing = ~biz | (rng.random(m) < 0.10)
     type_missing = plan.type_missing[lo:hi]
-
-    # updated_at: ~15% of all customers last updated more than a year ago.
-    eligible = created < STALE_CUTOFF_TS
-    p_stale = min(1.0, STALE_SHARE * m / max(int(eligible.sum()), 1))
-    stale = eligible & (rng.random(m) < p_stale)
-    upd_lo = np.where(stale, created, np.maximum(created, STALE_CUTOFF_TS))
-    upd_hi = np.where(stale, STALE_CUTOFF_TS, END_TS)
-    updated = _uniform_int(rng, upd_lo, upd_hi)
+    updated = _updated_at(rng, created, m)
 
     table = pa.Table.from_arrays(
         [
@@ -254,6 +191,124 @@ def _customers_chunk(
     return table, ctx
 
 
+def _customer_places(
+    rng: np.random.Generator, biz: BoolArray, m: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Region, city, industry and acquisition channel (indices) of ``m`` customers."""
+    region = rng.choice(len(REGIONS), size=m, p=_REGION_P)
+    city = _CITY_OFFSET[region] + np.floor(rng.random(m) * _CITY_COUNT[region]).astype(np.int64)
+    industry = _choice(rng, _INDUSTRY_P, m)
+    acq = np.where(
+        biz,
+        _choice(rng, ACQUISITION_P_BUSINESS, m),
+        _choice(rng, ACQUISITION_P_INDIVIDUAL, m),
+    )
+    return region, city, industry, acq
+
+
+def _name_draws(rng: np.random.Generator, biz: BoolArray, industry: IntArray, m: int) -> _NameDraws:
+    """Draw the parts of every name: a person's (Chinese or English) or a company's."""
+    u_en = rng.random(m)
+    en_person = ~biz & (u_en < 0.15)
+    en_company = biz & (u_en < 0.08)
+    surname = _choice(rng, _SURNAME_P, m)
+    given = rng.integers(0, len(GIVEN_NAMES), m)
+    first = rng.integers(0, len(EN_FIRST_NAMES), m)
+    last = rng.integers(0, len(EN_LAST_NAMES), m)
+    brand = rng.integers(0, len(BRANDS), m)
+    indword = _INDWORD_OFFSET[industry] + np.floor(rng.random(m) * _INDWORD_COUNT[industry]).astype(
+        np.int64
+    )
+    return _NameDraws(
+        en_person=en_person,
+        en_company=en_company,
+        surname=surname,
+        given=given,
+        first=first,
+        last=last,
+        brand=brand,
+        indword=indword,
+        cn_suffix=_choice(rng, CN_COMPANY_SUFFIX_P, m),
+        en_word=rng.integers(0, len(EN_COMPANY_WORDS), m),
+        en_kind=industry,
+        en_suffix=rng.integers(0, len(EN_COMPANY_SUFFIXES), m),
+    )
+
+
+def _customer_names(biz: BoolArray, d: _NameDraws, city: IntArray) -> pa.Array:
+    """Every customer's name from her drawn parts (no draws)."""
+    cn_person_name = _concat(_take(_SURNAME_ZH, d.surname), _take(_GIVEN_ZH, d.given))
+    en_person_name = _concat(_take(_EN_FIRST, d.first), " ", _take(_EN_LAST, d.last))
+    cn_company_name = _concat(
+        _take(_CITY_SHORT, city),
+        _take(_BRAND_ZH, d.brand),
+        _take(_INDWORD_ZH, d.indword),
+        _take(_strings(CN_COMPANY_SUFFIXES), d.cn_suffix),
+    )
+    en_company_name = _concat(
+        _take(_EN_WORD, d.en_word),
+        " ",
+        _take(_EN_KIND, d.en_kind),
+        " ",
+        _take(_strings(EN_COMPANY_SUFFIXES), d.en_suffix),
+    )
+    return _select(
+        biz,
+        _select(d.en_company, en_company_name, cn_company_name),
+        _select(d.en_person, en_person_name, cn_person_name),
+    )
+
+
+def _customer_contacts(
+    rng: np.random.Generator, biz: BoolArray, d: _NameDraws, m: int
+) -> tuple[pa.Array, pa.Array]:
+    """Email (built from the name's parts) and mobile phone of every customer."""
+    digits = _select(
+        rng.random(m) < 0.6,
+        _int_str(rng.integers(1, 1000, m)),
+        pa.scalar(""),
+    )
+    domain = _take(_strings(EMAIL_DOMAINS), _choice(rng, EMAIL_DOMAIN_P, m))
+    pinyin_style = rng.random(m) < 0.5
+    cn_local = _select(
+        pinyin_style,
+        _concat(_take(_GIVEN_PY, d.given), ".", _take(_SURNAME_PY, d.surname)),
+        _concat(_take(_SURNAME_PY, d.surname), _take(_GIVEN_PY, d.given)),
+    )
+    cn_person_mail = _concat(cn_local, digits, "@", domain)
+    en_person_mail = _concat(
+        _take(_EN_FIRST_LC, d.first), ".", _take(_EN_LAST_LC, d.last), digits, "@", domain
+    )
+    mailbox = _take(_strings(BUSINESS_MAILBOXES), rng.integers(0, len(BUSINESS_MAILBOXES), m))
+    tld = _take(_strings(BUSINESS_TLDS), rng.integers(0, len(BUSINESS_TLDS), m))
+    cn_company_mail = _concat(
+        mailbox, "@", _take(_BRAND_PY, d.brand), _take(_INDWORD_PY, d.indword), tld
+    )
+    en_company_mail = _concat(
+        mailbox, "@", _take(_EN_WORD_LC, d.en_word), _take(_EN_KIND_LC, d.en_kind), ".com"
+    )
+    email = _select(
+        biz,
+        _select(d.en_company, en_company_mail, cn_company_mail),
+        _select(d.en_person, en_person_mail, cn_person_mail),
+    )
+    phone = _concat(
+        _take(_strings(PHONE_PREFIXES), rng.integers(0, len(PHONE_PREFIXES), m)),
+        pc.utf8_lpad(_int_str(rng.integers(0, 100_000_000, m)), 8, "0"),
+    )
+    return email, phone
+
+
+def _updated_at(rng: np.random.Generator, created: IntArray, m: int) -> IntArray:
+    """updated_at: ~15% of all customers last updated more than a year ago."""
+    eligible = created < STALE_CUTOFF_TS
+    p_stale = min(1.0, STALE_SHARE * m / max(int(eligible.sum()), 1))
+    stale = eligible & (rng.random(m) < p_stale)
+    upd_lo = np.where(stale, created, np.maximum(created, STALE_CUTOFF_TS))
+    upd_hi = np.where(stale, STALE_CUTOFF_TS, END_TS)
+    return _uniform_int(rng, upd_lo, upd_hi)
+
+
 @dataclass(frozen=True)
 class _OrderCtx:
     """Order values of a chunk needed by receivables, tickets and surveys."""
@@ -274,38 +329,8 @@ def _orders_chunk(
     first_id: int,
 ) -> tuple[pa.Table, _OrderCtx]:
     """Orders of customers ``lo..hi-1``, sorted by ``ordered_at``."""
-    counts = plan.order_counts[lo:hi]
-    k = int(counts.sum())
-    cust = np.repeat(np.arange(hi - lo, dtype=np.int64), counts)
-
-    # Seasonal day inside each customer's activity window (inverse CDF).
-    cdf = _order_day_cdf()
-    s_idx = plan.start_day[lo:hi] - ORDER_START_DAY
-    e_idx = plan.end_day[lo:hi] - ORDER_START_DAY
-    active = counts > 0
-    s_idx = np.where(active, s_idx, 0)
-    e_idx = np.where(active, e_idx, 1)
-    c_lo, c_hi = cdf[s_idx][cust], cdf[e_idx][cust]
-    u = c_lo + rng.random(k) * (c_hi - c_lo)
-    day = np.searchsorted(cdf, u, side="right").astype(np.int64) - 1
-    day = np.clip(day, s_idx[cust], e_idx[cust] - 1)
-
-    # Some customers order several times on one day.
-    order = np.lexsort((day, cust))
-    cust, day = cust[order], day[order]
-    first_of_customer = np.ones(k, dtype=bool)
-    first_of_customer[1:] = cust[1:] != cust[:-1]
-    same_day = np.flatnonzero(~first_of_customer & (rng.random(k) < 0.06))
-    if plan.constant_cents is None:
-        day[same_day] = day[same_day - 1]
-    else:
-        day = _distinct_days(cust, day, counts, s_idx, e_idx)
-
-    hour = rng.choice(24, size=k, p=_probs(_HOUR_WEIGHT))
-    ts = (ORDER_START_DAY + day) * DAY + hour * 3600 + rng.integers(0, 3600, k)
-
-    order = np.lexsort((cust, ts))
-    cust, ts = cust[order], ts[order]
+    cust, ts = _order_times(plan, lo, hi, rng)
+    k = ts.size
 
     biz = plan.is_business[lo:hi][cust]
     quantity = 1 + np.where(biz, rng.poisson(2.0, k), rng.poisson(0.7, k))
@@ -340,6 +365,46 @@ def _orders_chunk(
         by_customer=np.argsort(cust, kind="stable").astype(np.int64),
     )
     return table, octx
+
+
+def _order_times(
+    plan: _Plan, lo: int, hi: int, rng: np.random.Generator
+) -> tuple[IntArray, IntArray]:
+    """Every order's chunk-local customer and epoch second, sorted by time: a seasonal day
+    inside the customer's activity window, some on the day of her order before."""
+    counts = plan.order_counts[lo:hi]
+    k = int(counts.sum())
+    cust = np.repeat(np.arange(hi - lo, dtype=np.int64), counts)
+
+    # Seasonal day inside each customer's activity window (inverse CDF).
+    cdf = _order_day_cdf()
+    s_idx = plan.start_day[lo:hi] - ORDER_START_DAY
+    e_idx = plan.end_day[lo:hi] - ORDER_START_DAY
+    active = counts > 0
+    s_idx = np.where(active, s_idx, 0)
+    e_idx = np.where(active, e_idx, 1)
+    c_lo, c_hi = cdf[s_idx][cust], cdf[e_idx][cust]
+    u = c_lo + rng.random(k) * (c_hi - c_lo)
+    day = np.searchsorted(cdf, u, side="right").astype(np.int64) - 1
+    day = np.clip(day, s_idx[cust], e_idx[cust] - 1)
+
+    # Some customers order several times on one day.
+    order = np.lexsort((day, cust))
+    cust, day = cust[order], day[order]
+    first_of_customer = np.ones(k, dtype=bool)
+    first_of_customer[1:] = cust[1:] != cust[:-1]
+    same_day = np.flatnonzero(~first_of_customer & (rng.random(k) < 0.06))
+    if plan.constant_cents is None:
+        day[same_day] = day[same_day - 1]
+    else:
+        day = _distinct_days(cust, day, counts, s_idx, e_idx)
+
+    hour = rng.choice(24, size=k, p=_probs(_HOUR_WEIGHT))
+    ts = (ORDER_START_DAY + day) * DAY + hour * 3600 + rng.integers(0, 3600, k)
+
+    order = np.lexsort((cust, ts))
+    cust, ts = cust[order], ts[order]
+    return cust, ts
 
 
 def _distinct_days(
@@ -384,10 +449,30 @@ def _receivables_chunk(
     due = issued + term
 
     due_passed = due < REF_DAY
+    overdue = _overdue(rng, due, due_passed)
+    paid, paid_day, full = _payments(rng, amount, issued, term, due_passed, overdue)
+
+    order = np.argsort(issued, kind="stable")
+    return pa.Table.from_arrays(
+        [
+            _ids("receivables", first_id, n, plan.id_total("receivables")),
+            _take(cctx.ids, cust[order]),
+            _dates(issued[order]),
+            _dates(due[order]),
+            _decimal(amount[order]),
+            _decimal(paid[order]),
+            _dates(paid_day[order], full[order]),
+        ],
+        schema=SCHEMAS["receivables"],
+    )
+
+
+def _overdue(rng: np.random.Generator, due: IntArray, due_passed: BoolArray) -> BoolArray:
+    """Exactly round(OVERDUE_SHARE * n) overdue invoices among those already due,
+    favouring recent due dates (weighted sampling without replacement via
+    Efraimidis-Spirakis keys log(u) / w)."""
+    n = due.size
     age = (REF_DAY - due).astype(np.float64)
-    # Exactly round(OVERDUE_SHARE * n) overdue invoices among those already due,
-    # favouring recent due dates (weighted sampling without replacement via
-    # Efraimidis-Spirakis keys log(u) / w).
     w = np.where(due_passed, 0.25 + np.exp(-age / 120.0), 0.0)
     n_overdue = min(round(OVERDUE_SHARE * n), int(due_passed.sum()))
     keys = np.full(n, -np.inf)
@@ -395,6 +480,20 @@ def _receivables_chunk(
     overdue = np.zeros(n, dtype=bool)
     if n_overdue > 0:
         overdue[np.argpartition(-keys, n_overdue - 1)[:n_overdue]] = True
+    return overdue
+
+
+def _payments(
+    rng: np.random.Generator,
+    amount: IntArray,
+    issued: IntArray,
+    term: IntArray,
+    due_passed: BoolArray,
+    overdue: BoolArray,
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """Paid cents, payment day and whether paid in full: invoices due and not overdue are
+    paid in full, some overdue and not-yet-due ones in part, the rest not at all."""
+    n = amount.size
     r = rng.random(n)
     not_due = ~due_passed
     full = (due_passed & ~overdue) | (not_due & (r < 0.40))
@@ -411,21 +510,7 @@ def _receivables_chunk(
         issued + np.rint(term * late_factor).astype(np.int64),
         _uniform_int(rng, issued, np.full(n, REF_DAY)),
     )
-    paid_day = np.clip(paid_day, issued, REF_DAY - 1)
-
-    order = np.argsort(issued, kind="stable")
-    return pa.Table.from_arrays(
-        [
-            _ids("receivables", first_id, n, plan.id_total("receivables")),
-            _take(cctx.ids, cust[order]),
-            _dates(issued[order]),
-            _dates(due[order]),
-            _decimal(amount[order]),
-            _decimal(paid[order]),
-            _dates(paid_day[order], full[order]),
-        ],
-        schema=SCHEMAS["receivables"],
-    )
+    return paid, np.clip(paid_day, issued, REF_DAY - 1), full
 
 
 def _pick_orders(
@@ -553,6 +638,3 @@ def _generate_chunk(
         "service_tickets": tickets,
         "surveys": surveys,
     }
-
-
-# --------------------------------------------------------------------------- #

@@ -121,17 +121,7 @@ def _make_plan(
     is_business = rng.random(n) < BUSINESS_SHARE
     type_missing = rng.random(n) < TYPE_MISSING_SHARE
 
-    pre = rng.random(n) < PRE_SPAN_SHARE
-    u = rng.random(n)
-    growth = 0.4  # acquisition rate at the end of the span is 1.4x the start
-    t = (np.sqrt(1.0 + 2.0 * growth * u * (1.0 + growth / 2.0)) - 1.0) / growth
-    span_lo, span_hi = ORDER_START_DAY * DAY, END_TS - 1
-    pre_lo, pre_hi = PRE_SPAN_START_DAY * DAY, ORDER_START_DAY * DAY
-    created = np.where(
-        pre,
-        pre_lo + np.floor(rng.random(n) * (pre_hi - pre_lo)),
-        span_lo + np.floor(t * (span_hi - span_lo)),
-    ).astype(np.int64)
+    created = _created_ts(rng, n)
 
     delay = rng.geometric(1.0 / 8.0, n).astype(np.int64) - 1
     start = np.maximum(created // DAY + 1 + delay, ORDER_START_DAY)
@@ -153,11 +143,6 @@ def _make_plan(
     survey_w = np.where(has_orders, order_counts.astype(np.float64) ** 0.6, 0.0)
     survey_counts = _spread(rng, round(n_orders * SURVEYS_PER_ORDER), survey_w)
 
-    invoiceable = is_business & ~type_missing
-    expected = ORDER_STATUS_P[0] * float(order_counts[invoiceable].sum())
-    target = n_orders * RECEIVABLES_PER_ORDER
-    invoice_prob = min(1.0, target / expected) if expected > 0 else 0.0
-
     return _Plan(
         n_customers=n,
         n_orders=n_orders,
@@ -169,14 +154,33 @@ def _make_plan(
         order_counts=order_counts,
         ticket_counts=ticket_counts,
         survey_counts=survey_counts,
-        invoice_prob=invoice_prob,
+        invoice_prob=_invoice_prob(n_orders, order_counts[is_business & ~type_missing]),
         constant_cents=None if constant_amount is None else round(constant_amount * 100),
     )
 
 
-# --------------------------------------------------------------------------- #
-# Chunk generation                                                             #
-# --------------------------------------------------------------------------- #
+def _created_ts(rng: np.random.Generator, n: int) -> IntArray:
+    """``created_at`` (epoch seconds): PRE_SPAN_SHARE before the order span, the rest
+    over the span with an acquisition rate growing linearly (inverse CDF)."""
+    pre = rng.random(n) < PRE_SPAN_SHARE
+    u = rng.random(n)
+    growth = 0.4  # acquisition rate at the end of the span is 1.4x the start
+    t = (np.sqrt(1.0 + 2.0 * growth * u * (1.0 + growth / 2.0)) - 1.0) / growth
+    span_lo, span_hi = ORDER_START_DAY * DAY, END_TS - 1
+    pre_lo, pre_hi = PRE_SPAN_START_DAY * DAY, ORDER_START_DAY * DAY
+    return np.where(
+        pre,
+        pre_lo + np.floor(rng.random(n) * (pre_hi - pre_lo)),
+        span_lo + np.floor(t * (span_hi - span_lo)),
+    ).astype(np.int64)
+
+
+def _invoice_prob(n_orders: int, invoiceable_counts: IntArray) -> float:
+    """The share of invoiceable completed orders to invoice so that receivables come to
+    about RECEIVABLES_PER_ORDER of all orders."""
+    expected = ORDER_STATUS_P[0] * float(invoiceable_counts.sum())
+    target = n_orders * RECEIVABLES_PER_ORDER
+    return min(1.0, target / expected) if expected > 0 else 0.0
 
 
 @dataclass

@@ -15,8 +15,6 @@ import pyarrow.parquet as pq
 from crm_value.generate.arrays import _concat
 from crm_value.generate.reference import ROW_GROUP_ROWS, SCHEMAS
 
-# --------------------------------------------------------------------------- #
-
 Overrides = list[tuple[str, int, str]]  # (column, row index, CSV text)
 
 _NEEDS_QUOTES = r'[",\r\n]'
