@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup setup-spark setup-browser dashboard test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dag-lint dbt-build pytest demo-data clean
+.PHONY: setup setup-spark setup-browser dashboard test-spark spark-check build refresh test test-build test-pytest unit-test lint sqlfluff ruff dag-lint dbt-build pytest demo-data bench-build bench-daily bench-history bench-value-model clean
 
 ## setup: create .venv with the pinned tools and this project's Python package
 setup: $(VENV)/.installed
@@ -116,8 +116,8 @@ sqlfluff: setup
 	  $(BIN)/sqlfluff lint --processes 2 models macros tests analyses
 
 ruff: setup
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 ## dag-lint: the DAG's own rules (layers, a key test, a description, a mart's parents) on
 ## a fresh parse's manifest (src/crm_value/dag_lint.py); a parse opens no database
@@ -137,6 +137,27 @@ dbt-build: setup
 ## demo-data: regenerate the committed demo seeds with the deterministic generator
 demo-data: setup
 	$(BIN)/python -m crm_value.generate --out seeds/crm_demo --format csv
+
+## bench-build: the scale benchmark of `dbt build` on generated Parquet files (wall time and
+## peak memory), e.g. `make bench-build ARGS="--customers 1000000 --orders 10000000"`
+bench-build: setup
+	$(BIN)/python benchmarks/bench_build.py $(ARGS)
+
+## bench-daily: the daily benchmark's data side alone (ARGS="layout GENERATED DAILY",
+## "increment DAILY N DAY" or "compare A.duckdb B.duckdb"); bench-value-model --daily runs it
+bench-daily: setup
+	$(BIN)/python benchmarks/bench_daily.py $(ARGS)
+
+## bench-history: how a day's history work grows with the stored dates,
+## e.g. `make bench-history ARGS="--customers 1500000 --dates 3,30"`
+bench-history: setup
+	$(BIN)/python benchmarks/bench_history.py $(ARGS)
+
+## bench-value-model: `dbt build` against the hand-written DuckDB script of the same rules
+## (time, peak memory, cross-check), e.g. `make bench-value-model ARGS="--customers 1500000
+## --orders 15000000 --refresh"`
+bench-value-model: setup
+	$(BIN)/python benchmarks/bench_value_model.py $(ARGS)
 
 clean:
 	rm -rf target logs dbt_packages crm_value.duckdb crm_value.duckdb.wal serving spark

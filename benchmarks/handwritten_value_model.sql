@@ -6,7 +6,7 @@
 -- (as_of_date = day after the last valid order, value window 365 days, RFM over all history,
 -- quantile scores, rfm8 on means, ABC on amount 0.70 / 0.90, pyramid cuts 0.01 / 0.05 / 0.20).
 -- It is what a competent engineer would write by hand for the same job, and the yardstick
--- the dbt build is measured against (src/crm_value/bench_value_model.py).
+-- the dbt build is measured against (benchmarks/bench_value_model.py).
 --
 -- The runner replaces the {raw_dir} placeholder with the folder and runs the script on a fresh
 -- DuckDB file with threads = 2, preserve_insertion_order = false, TimeZone = UTC.

@@ -1,6 +1,6 @@
-"""How a day's history work grows with the history: `crm-value bench-history`.
+"""How a day's history work grows with the history.
 
-    crm-value bench-history [--customers 1500000] [--dates 3,30] [--dir DIR]
+    python benchmarks/bench_history.py [--customers 1500000] [--dates 3,30] [--dir DIR]
 
 For each number of stored dates N, on a synthetic tier history shaped like
 `marts.fct_customer_tier_history` (N dates x customers rows, its 25 columns) beside a
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -179,7 +180,7 @@ def run(customers: int, stored: int, folder: Path) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="crm-value bench-history", description=__doc__)
+    parser = argparse.ArgumentParser(prog="benchmarks/bench_history.py", description=__doc__)
     parser.add_argument("--customers", type=int, default=1_500_000)
     parser.add_argument("--dates", default="3,30", help="stored dates to try, comma-separated")
     parser.add_argument("--dir", type=Path, help="scratch folder (default: a temporary one)")
@@ -198,3 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         values = [f"{stored:>16}"] + [f"{figures[h]:>16.1f}" for h in header[1:]]
         print("  ".join(values), flush=True)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

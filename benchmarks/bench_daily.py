@@ -1,6 +1,6 @@
-"""The data side of the daily benchmark (`crm-value bench-value-model --daily N`).
+"""The data side of the daily benchmark (`benchmarks/bench_value_model.py --daily N`).
 
-Run as a child process (`python -m crm_value.bench_daily <command> ...`) so the measuring
+Run as a child process (`python benchmarks/bench_daily.py <command> ...`) so the measuring
 parent stays small:
 
 - `layout <generated dir> <daily dir>`: the generated Parquet files as a nightly export
@@ -52,9 +52,20 @@ def layout(generated: Path, daily: Path) -> None:
 def increment(daily: Path, number: int, day: str) -> None:
     con = duckdb.connect()
     con.execute("set threads = 2")
-    orders = f"read_parquet('{daily}/orders/**/*.parquet', union_by_name = true)"
-    customers = f"read_parquet('{daily}/customers/0000-base.parquet')"
     tag = f"{number:04d}"
+    _deliver_customers(con, daily, number, tag, day)
+    _deliver_orders(con, daily, number, tag, day)
+    rows = con.execute(
+        f"select count(*) from read_parquet('{daily}/orders/day-{tag}.parquet')"
+    ).fetchall()[0][0]
+    print(f"delivered day {number} ({day}): {rows:,} orders, {NEW_CUSTOMERS} new customers")
+
+
+def _deliver_customers(
+    con: duckdb.DuckDBPyConnection, daily: Path, number: int, tag: str, day: str
+) -> None:
+    """The day's new customers: a sample of the base file under new ids, created on `day`."""
+    customers = f"read_parquet('{daily}/customers/0000-base.parquet')"
     new_customers = f"""
         select
             'N{tag}-' || lpad(cast(i as varchar), 5, '0') as customer_id,
@@ -67,6 +78,14 @@ def increment(daily: Path, number: int, day: str) -> None:
         )
     """
     con.execute(f"copy ({new_customers}) to '{daily}/customers/day-{tag}.parquet' (format parquet)")
+
+
+def _deliver_orders(
+    con: duckdb.DuckDBPyConnection, daily: Path, number: int, tag: str, day: str
+) -> None:
+    """The day's order file: new orders of existing and of the day's new customers, status
+    changes, late arrivals and one negative amount, each sampled from the orders so far."""
+    orders = f"read_parquet('{daily}/orders/**/*.parquet', union_by_name = true)"
     stamp = _type(con, orders, "ordered_at")
     sample = (
         f"(select * from {orders} where status = 'completed' and amount >= 0 "
@@ -108,10 +127,6 @@ def increment(daily: Path, number: int, day: str) -> None:
         ) to '{daily}/orders/day-{tag}.parquet' (format parquet)
         """
     )
-    rows = con.execute(
-        f"select count(*) from read_parquet('{daily}/orders/day-{tag}.parquet')"
-    ).fetchall()[0][0]
-    print(f"delivered day {number} ({day}): {rows:,} orders, {NEW_CUSTOMERS} new customers")
 
 
 def _type(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> str:

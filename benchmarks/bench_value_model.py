@@ -1,10 +1,10 @@
 """Benchmark: `dbt build` of the project against a hand-written DuckDB script of the same rules.
 
 The bar: a full build with all its tests should cost no more than three times a hand-written
-DuckDB script of the same rules on the same files, in time and in peak memory. This module
+DuckDB script of the same rules on the same files, in time and in peak memory. This script
 measures both on one generated Parquet data set and prints the two figures and their ratios:
 
-    python -m crm_value.bench_value_model --customers 1000000 --orders 10000000 [--refresh]
+    python benchmarks/bench_value_model.py --customers 1000000 --orders 10000000 [--refresh]
 
 With `--refresh` it also measures the whole `crm-value refresh` (the expectations at the
 door, the same dbt build, the publish) on the same files, and prints its stages. With
@@ -64,14 +64,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
 
-SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_model.sql"
-PICTURE_SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_value_picture.sql"
-CLV_SCRIPT = PROJECT_DIR / "benchmarks" / "handwritten_clv.py"
+BENCHMARKS = Path(__file__).resolve().parent
+SCRIPT = BENCHMARKS / "handwritten_value_model.sql"
+PICTURE_SCRIPT = BENCHMARKS / "handwritten_value_picture.sql"
+CLV_SCRIPT = BENCHMARKS / "handwritten_clv.py"
+DAILY_SCRIPT = BENCHMARKS / "bench_daily.py"
 GNU_TIME = Path("/usr/bin/time")
 BAR = 3.0
 
@@ -252,7 +256,7 @@ def _measure_daily(cache: Path, data_dir: Path, days: int) -> list[tuple[str, ..
     import pyarrow.parquet as pq  # after the first measurement; the child's peak is its own
 
     daily = cache / "daily_raw"
-    child = [sys.executable, "-m", "crm_value.bench_daily"]
+    child = [sys.executable, str(DAILY_SCRIPT)]
     subprocess.run([*child, "layout", str(data_dir), str(daily)], check=True, cwd=PROJECT_DIR)
     runs = [_refresh_into(cache, daily, "daily", "full refresh (first run)", fresh=True)]
     if runs[0].exit_code != 0:
@@ -427,6 +431,24 @@ def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str,
             "",
         )
     ]
+    rows += _staging_rows(scalar)
+    rows += _mart_rows(scalar)
+    rows += _clv_rows(scalar)
+    for model in ("bgnbd", "mbgnbd", "pareto_nbd"):
+        rows += _backtest_rows(scalar, model)
+    con.close()
+    return rows
+
+
+Scalar = Callable[[str], Any]
+"""Runs a query on the cross-check's connection and returns its first value."""
+
+
+def _staging_rows(scalar: Scalar) -> list[tuple[str, str, str, str]]:
+    """The accepted customers and orders on each side."""
+    import duckdb
+
+    rows = []
     for label, hw_table, dbt_relation in _STAGING:
         hw_rows = scalar(f"SELECT count(*) FROM hw.main.{hw_table}")
         try:
@@ -434,6 +456,12 @@ def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str,
         except duckdb.CatalogException:  # a view on Spark: no files to read here
             dbt_rows = "(a view)"
         rows.append((label, f"{hw_rows:,}", dbt_rows, ""))
+    return rows
+
+
+def _mart_rows(scalar: Scalar) -> list[tuple[str, str, str, str]]:
+    """Every compared mart's rows on each side, and the customers whose class differs."""
+    rows = []
     for label, hw_table, dbt_relation, columns in _MARTS:
         hw_rows = scalar(f"SELECT count(*) FROM hw.main.{hw_table}")
         dbt_rows = scalar(f"SELECT count(*) FROM dw.{dbt_relation}")
@@ -449,9 +477,14 @@ def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str,
                 f"ON h.customer_id = d.customer_id WHERE h.{column} IS DISTINCT FROM d.{column}"
             )
             rows.append((f"  {column}", "", "", f"{differing:,}"))
+    return rows
+
+
+def _clv_rows(scalar: Scalar) -> list[tuple[str, str, str, str]]:
+    """The CLV rows on each side, and the customers whose figures differ beyond a tolerance."""
     hw_rows = scalar("SELECT count(*) FROM hw.main.clv")
     dbt_rows = scalar("SELECT count(*) FROM dw.marts.fct_customer_clv")
-    rows.append(("clv rows", f"{hw_rows:,}", f"{dbt_rows:,}", ""))
+    rows = [("clv rows", f"{hw_rows:,}", f"{dbt_rows:,}", "")]
     for column, tolerance in (("p_alive", 1e-6), ("expected_purchases", 1e-6), ("clv", 0.01)):
         differing = scalar(
             "SELECT count(*) FROM hw.main.clv h FULL JOIN dw.marts.fct_customer_clv d "
@@ -460,33 +493,34 @@ def _cross_check(handwritten: Path, dbt_warehouse: Path) -> list[tuple[str, str,
             f"{tolerance} * greatest(1, abs(h.{column}))"
         )
         rows.append((f"  {column} (relative {tolerance:g})", "", "", f"{differing:,}"))
-    # The backtest: every model's prediction per calibration customer, and its RMSE.
-    for model in ("bgnbd", "mbgnbd", "pareto_nbd"):
-        hw_rows = scalar(f"SELECT count(*) FROM hw.main.clv_backtest WHERE model = '{model}'")
-        dbt_rows = scalar(
-            "SELECT count(*) FROM dw.intermediate.int_customers_clv_backtested "
-            f"WHERE model = '{model}'"
-        )
-        rows.append((f"backtest rows {model}", f"{hw_rows:,}", f"{dbt_rows:,}", ""))
-        differing = scalar(
-            "SELECT count(*) FROM (SELECT * FROM hw.main.clv_backtest "
-            f"WHERE model = '{model}') h FULL JOIN (SELECT * FROM "
-            f"dw.intermediate.int_customers_clv_backtested WHERE model = '{model}') d "
-            "ON h.customer_id = d.customer_id WHERE h.customer_id IS NULL "
-            "OR d.customer_id IS NULL OR abs(h.predicted - d.predicted_purchases) > "
-            "1e-6 * greatest(1, abs(h.predicted))"
-        )
-        rows.append(("  predicted purchases (relative 1e-06)", "", "", f"{differing:,}"))
-        hw_rmse = scalar(
-            f"SELECT rmse FROM hw.main.clv_backtest_summary WHERE model = '{model}' "
-            "AND bucket = 'all'"
-        )
-        dbt_rmse = scalar(
-            "SELECT rmse FROM dw.marts.fct_clv_backtest_summary "
-            f"WHERE purchase_model = '{model}' AND frequency_bucket = 'all'"
-        )
-        rows.append(("  holdout RMSE", f"{hw_rmse:.6f}", f"{dbt_rmse:.6f}", ""))
-    con.close()
+    return rows
+
+
+def _backtest_rows(scalar: Scalar, model: str) -> list[tuple[str, str, str, str]]:
+    """The backtest of one purchase model: its prediction per calibration customer, and
+    its RMSE."""
+    hw_rows = scalar(f"SELECT count(*) FROM hw.main.clv_backtest WHERE model = '{model}'")
+    dbt_rows = scalar(
+        f"SELECT count(*) FROM dw.intermediate.int_customers_clv_backtested WHERE model = '{model}'"
+    )
+    rows = [(f"backtest rows {model}", f"{hw_rows:,}", f"{dbt_rows:,}", "")]
+    differing = scalar(
+        "SELECT count(*) FROM (SELECT * FROM hw.main.clv_backtest "
+        f"WHERE model = '{model}') h FULL JOIN (SELECT * FROM "
+        f"dw.intermediate.int_customers_clv_backtested WHERE model = '{model}') d "
+        "ON h.customer_id = d.customer_id WHERE h.customer_id IS NULL "
+        "OR d.customer_id IS NULL OR abs(h.predicted - d.predicted_purchases) > "
+        "1e-6 * greatest(1, abs(h.predicted))"
+    )
+    rows.append(("  predicted purchases (relative 1e-06)", "", "", f"{differing:,}"))
+    hw_rmse = scalar(
+        f"SELECT rmse FROM hw.main.clv_backtest_summary WHERE model = '{model}' AND bucket = 'all'"
+    )
+    dbt_rmse = scalar(
+        "SELECT rmse FROM dw.marts.fct_clv_backtest_summary "
+        f"WHERE purchase_model = '{model}' AND frequency_bucket = 'all'"
+    )
+    rows.append(("  holdout RMSE", f"{hw_rmse:.6f}", f"{dbt_rmse:.6f}", ""))
     return rows
 
 
@@ -500,9 +534,9 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m crm_value.bench_value_model", description=__doc__.splitlines()[0]
+        prog="benchmarks/bench_value_model.py", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -544,20 +578,18 @@ def main(argv: list[str] | None = None) -> int:
         "refresh, N daily deliveries of about 14,000 orders each refreshed, then a full "
         "refresh of the same files, the two served marts compared",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    cache = args.cache_dir.resolve()
-    data_dir = cache / f"raw_c{args.customers}_o{args.orders}_s{args.seed}"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    _ensure_data(data_dir, args.customers, args.orders, args.seed)
-    hw_db = _fresh(cache / "handwritten.duckdb")
-    dbt_db = _fresh(cache / "dbt.duckdb")
+
+def _measure_both(
+    script: Path, cache: Path, data_dir: Path, hw_db: Path, dbt_db: Path
+) -> tuple[Measurement, Measurement]:
+    """The hand-written script, then `dbt build` (every seed, model and test), on the
+    files in `data_dir` into the fresh DuckDB files `hw_db` and `dbt_db`."""
     dbt_target = cache / "dbt_target"
     shutil.rmtree(dbt_target, ignore_errors=True)
-
-    script = str(args.script.resolve())
-    hw_cmd = [sys.executable, "-c", _HANDWRITTEN_CHILD, script, str(data_dir), str(hw_db)]
-    hw_cmd += [str(PICTURE_SCRIPT), str(CLV_SCRIPT)]
+    hw_cmd = [sys.executable, "-c", _HANDWRITTEN_CHILD, str(script.resolve()), str(data_dir)]
+    hw_cmd += [str(hw_db), str(PICTURE_SCRIPT), str(CLV_SCRIPT)]
     handwritten = _run_measured(
         "hand-written script", hw_cmd, os.environ.copy(), cache / "handwritten.log"
     )
@@ -570,20 +602,31 @@ def main(argv: list[str] | None = None) -> int:
         dbt_env(data_dir, dbt_db, target="duckdb"),
         cache / "dbt.log",
     )
+    return handwritten, dbt_build
 
-    print(
-        f"\n{args.customers:,} customers / {args.orders:,} orders, Parquet, seed {args.seed} "
-        f"(bar: dbt <= {BAR:g}x hand-written)"
-    )
-    results = [handwritten, dbt_build]
+
+def _measure_extras(
+    args: argparse.Namespace, cache: Path, data_dir: Path
+) -> tuple[dict[str, Measurement], Path | None]:
+    """What the flags add (refresh, backfill, Spark), by flag in that order; and with
+    --spark the DuckDB file whose views read Spark's tables."""
+    extras: dict[str, Measurement] = {}
+    spark_views = None
     if args.refresh:
-        results.append(_measure_refresh(cache, data_dir))
+        extras["refresh"] = _measure_refresh(cache, data_dir)
     if args.backfill:
-        backfill = _measure_backfill(cache, data_dir, args.backfill)
-        results.append(backfill)
+        extras["backfill"] = _measure_backfill(cache, data_dir, args.backfill)
     if args.spark:
-        on_spark, spark_views = _measure_spark(cache, data_dir, args.spark_memory)
-        results.append(on_spark)
+        extras["spark"], spark_views = _measure_spark(cache, data_dir, args.spark_memory)
+    return extras, spark_views
+
+
+def _summary_rows(
+    handwritten: Measurement, dbt_build: Measurement, extras: dict[str, Measurement]
+) -> list[tuple[str, ...]]:
+    """Every measurement, the dbt / hand-written ratios against the bar, and the ratio of
+    each extra to what it is compared with."""
+    results = [handwritten, dbt_build, *extras.values()]
     rows = [
         (m.label, f"{m.wall_s:.1f}", f"{m.peak_rss_mib:,.0f}", str(m.exit_code)) for m in results
     ]
@@ -598,66 +641,93 @@ def main(argv: list[str] | None = None) -> int:
             "",
         )
     )
-    if args.refresh:
-        refresh = results[-1]
+    compared = {
+        "refresh": ("ratio refresh / hand-written", handwritten),
+        "backfill": ("ratio backfill / dbt build", dbt_build),
+        "spark": ("ratio Spark / DuckDB dbt build", dbt_build),
+    }
+    for name, measured in extras.items():
+        label, base = compared[name]
         rows.append(
             (
-                "ratio refresh / hand-written",
-                f"{refresh.wall_s / handwritten.wall_s:.2f}x",
-                f"{refresh.peak_rss_mib / handwritten.peak_rss_mib:.2f}x",
+                label,
+                f"{measured.wall_s / base.wall_s:.2f}x",
+                f"{measured.peak_rss_mib / base.peak_rss_mib:.2f}x",
                 "",
             )
         )
-    if args.backfill:
-        rows.append(
-            (
-                "ratio backfill / dbt build",
-                f"{backfill.wall_s / dbt_build.wall_s:.2f}x",
-                f"{backfill.peak_rss_mib / dbt_build.peak_rss_mib:.2f}x",
-                "",
-            )
-        )
-    if args.spark:
-        rows.append(
-            (
-                "ratio Spark / DuckDB dbt build",
-                f"{on_spark.wall_s / dbt_build.wall_s:.2f}x",
-                f"{on_spark.peak_rss_mib / dbt_build.peak_rss_mib:.2f}x",
-                "",
-            )
-        )
-    _print_table(("", "wall s", "peak RSS MiB", "exit"), rows)
-    if args.backfill and backfill.exit_code == 0:
+    return rows
+
+
+def _print_stages(cache: Path, extras: dict[str, Measurement]) -> None:
+    """The backfill's seconds per date and the refresh's stages, of those that passed."""
+    backfill = extras.get("backfill")
+    if backfill is not None and backfill.exit_code == 0:
         print("\nbackfill: seconds per date (the first also builds the staging layer)")
         _print_table(("as_of_date", "seconds"), _backfill_dates(backfill.log))
-    if args.refresh and results[-1].exit_code == 0:
+    refresh = extras.get("refresh")
+    if refresh is not None and refresh.exit_code == 0:
         print("\nrefresh stages (seconds, from its run history)")
         _print_table(("stage", "seconds"), _refresh_stages(cache / "serving"))
 
-    if args.daily:
-        daily_rows = _measure_daily(cache, data_dir, args.daily)
-        print(
-            "\ndaily mode (seconds; share = wall / the first full refresh; "
-            "stages from the run history)"
-        )
-        header = ("run", "wall s", "peak RSS MiB", "share", "door", "build", "publish", "exit")
-        _print_table(header, daily_rows)
-        if any(row[1] == "DIFFERENT" or row[0].endswith("FAILED") for row in daily_rows):
-            (cache / "daily.log").write_text("a daily run failed or the marts differ (above)\n")
-            results.append(Measurement("daily mode", 0, 0, 1, cache / "daily.log"))
 
-    failed = [m for m in results if m.exit_code != 0]
+def _daily_mode(cache: Path, data_dir: Path, days: int) -> list[Measurement]:
+    """Measure and print the daily mode; a failed run or differing marts come back as one
+    failed measurement."""
+    daily_rows = _measure_daily(cache, data_dir, days)
+    print(
+        "\ndaily mode (seconds; share = wall / the first full refresh; stages from the run history)"
+    )
+    header = ("run", "wall s", "peak RSS MiB", "share", "door", "build", "publish", "exit")
+    _print_table(header, daily_rows)
+    if any(row[1] == "DIFFERENT" or row[0].endswith("FAILED") for row in daily_rows):
+        (cache / "daily.log").write_text("a daily run failed or the marts differ (above)\n")
+        return [Measurement("daily mode", 0, 0, 1, cache / "daily.log")]
+    return []
+
+
+def _print_outcome(
+    failed: list[Measurement], hw_db: Path, dbt_db: Path, spark_views: Path | None
+) -> None:
+    """The last lines of every failed command's log, else the cross-checks."""
     for m in failed:
         tail = m.log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
         print(f"\n{m.label} failed (exit {m.exit_code}); last lines of {m.log}:")
         print("\n".join(tail))
-    if not failed:
-        print("\ncross-check (differing: customers, full join on customer_id)")
-        _print_table(("", "hand-written", "dbt", "differing"), _cross_check(hw_db, dbt_db))
-        if args.spark:
-            print("\ncross-check of Spark's build (differing: customers)")
-            rows = _cross_check(hw_db, spark_views)
-            _print_table(("", "hand-written", "dbt on Spark", "differing"), rows)
+    if failed:
+        return
+    print("\ncross-check (differing: customers, full join on customer_id)")
+    _print_table(("", "hand-written", "dbt", "differing"), _cross_check(hw_db, dbt_db))
+    if spark_views is not None:
+        print("\ncross-check of Spark's build (differing: customers)")
+        rows = _cross_check(hw_db, spark_views)
+        _print_table(("", "hand-written", "dbt on Spark", "differing"), rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    cache = args.cache_dir.resolve()
+    data_dir = cache / f"raw_c{args.customers}_o{args.orders}_s{args.seed}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _ensure_data(data_dir, args.customers, args.orders, args.seed)
+    hw_db = _fresh(cache / "handwritten.duckdb")
+    dbt_db = _fresh(cache / "dbt.duckdb")
+    handwritten, dbt_build = _measure_both(args.script, cache, data_dir, hw_db, dbt_db)
+
+    print(
+        f"\n{args.customers:,} customers / {args.orders:,} orders, Parquet, seed {args.seed} "
+        f"(bar: dbt <= {BAR:g}x hand-written)"
+    )
+    extras, spark_views = _measure_extras(args, cache, data_dir)
+    rows = _summary_rows(handwritten, dbt_build, extras)
+    _print_table(("", "wall s", "peak RSS MiB", "exit"), rows)
+    _print_stages(cache, extras)
+    results = [handwritten, dbt_build, *extras.values()]
+    if args.daily:
+        results += _daily_mode(cache, data_dir, args.daily)
+
+    failed = [m for m in results if m.exit_code != 0]
+    _print_outcome(failed, hw_db, dbt_db, spark_views)
     if not args.keep_warehouses:
         for database in (hw_db, dbt_db):
             _fresh(database)

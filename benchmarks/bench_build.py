@@ -4,7 +4,7 @@ Generates the data set (unless it is already there), then runs `dbt build` on it
 CRM_RAW_DIR in a fresh warehouse file, and prints the wall time and the peak resident
 memory of the dbt process. A measurement script, not a test: nothing asserts on time.
 
-    python -m crm_value.bench_build --customers 1000000 --orders 10000000
+    python benchmarks/bench_build.py --customers 1000000 --orders 10000000
 """
 
 from __future__ import annotations
