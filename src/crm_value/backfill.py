@@ -36,28 +36,21 @@ from typing import Any
 
 from crm_value import history, run_history
 from crm_value.dbt_runner import run_dbt
-from crm_value.publish import clear_leftovers, current_problem, current_release
+from crm_value.history import prepare_history
+from crm_value.inputs import RawInput, check_same_source, file_stamps, literal_reader
+from crm_value.publish import clear_leftovers, current_problem, current_release, served_release
 from crm_value.refresh import (
     INTERRUPT_CODES,
     MAX_CUSTOMER_DROP,
     Interrupted,
     RefreshBusy,
-    StageFailed,
-    _check_same_source,
-    _error_lines,
-    _file_stamps,
-    _first_line,
-    _literal_reader,
     _lock,
-    _prepare_history,
     _raise_interrupted,
-    _record,
-    _served,
-    _utcnow,
     refresh,
     where_to_work,
 )
-from crm_value.settings import RawInput, dumps_vars, project_vars, unknown_vars
+from crm_value.settings import dumps_vars, project_vars, unknown_vars
+from crm_value.stage import StageFailed, error_lines, first_line, record, utcnow
 
 STEPS = {"week": (0, 7), "month": (1, 0), "quarter": (3, 0)}  # (months, days)
 WORKER = [sys.executable, "-m", "crm_value.backfill_worker"]
@@ -119,14 +112,14 @@ def backfill(
     overrides: dict[str, Any],
 ) -> tuple[str, list[dt.date]]:
     """Store every planned date's snapshot; returns (outcome, dates stored by this run)."""
-    from crm_value.expectations import BadRawFile, run_expectations  # GX imports slowly
+    from crm_value.door import BadRawFile, run_expectations  # GX imports slowly
 
     serve_dir.mkdir(parents=True, exist_ok=True)
     work_dir = serve_dir / ".work"
     work_dir.mkdir(exist_ok=True)
     stored: list[dt.date] = []
     with _lock(serve_dir):
-        started_at = _utcnow()
+        started_at = utcnow()
         run_id = uuid.uuid4().hex
         report_dir = serve_dir / "runs" / f"{started_at:%Y%m%dT%H%M%S}Z-{run_id[:8]}-backfill"
         report_dir.mkdir(parents=True)
@@ -137,7 +130,7 @@ def backfill(
                 _say(f"an earlier run ({crashed}) died without finishing; marked {outcome}")
         for leftover in clear_leftovers(serve_dir):
             _say(f"removed {leftover}, left by a refresh that died while publishing")
-        _prepare_history(serve_dir)
+        prepare_history(serve_dir)
         row: dict[str, Any] = {
             "run_id": run_id,
             "run_kind": "backfill",
@@ -147,7 +140,7 @@ def backfill(
             "dbt_vars": dumps_vars(overrides),
             "report_dir": str(report_dir),
         }
-        _record(serve_dir, row)
+        record(serve_dir, row)
         stage = "vars"
         try:
             broken = current_problem(serve_dir)
@@ -158,7 +151,7 @@ def backfill(
                 raise StageFailed("vars", "; ".join(problems))
             dbt_vars = project_vars(overrides)
             past_vars = {**dbt_vars, **PAST_DATE_VARS}
-            with _literal_reader(raw) as reader:
+            with literal_reader(raw) as reader:
                 code, output = run_dbt(
                     ["run-operation", "crm_validate_vars", "--vars", dumps_vars(past_vars)],
                     reader,
@@ -167,10 +160,10 @@ def backfill(
                     command=CHECK,
                 )
                 if code != 0:
-                    raise StageFailed("vars", _error_lines(output))
+                    raise StageFailed("vars", error_lines(output))
                 stage = "input"
                 try:
-                    _check_same_source(raw, _served(serve_dir), new_source=False)
+                    check_same_source(raw, served_release(serve_dir), new_source=False)
                 except StageFailed as exc:
                     raise StageFailed(
                         "input",
@@ -182,7 +175,7 @@ def backfill(
                 stage_start = time.perf_counter()
                 try:
                     door = run_expectations(reader, dbt_vars, started_at, report_dir)
-                    stamps = _file_stamps(reader)
+                    stamps = file_stamps(reader)
                 except BadRawFile as exc:
                     raise StageFailed("input", str(exc)) from exc
                 row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
@@ -215,23 +208,23 @@ def backfill(
                     row["history_dates"] = ",".join(day.isoformat() for day in stored) or None
                     if failure:
                         raise StageFailed("build", failure)
-                    if _file_stamps(reader) != stamps:
+                    if file_stamps(reader) != stamps:
                         raise StageFailed(
                             "input",
                             "a raw file changed while the backfill ran; the dates stored so "
                             "far were built from the earlier file: run with --redo",
                         )
-            row.update(outcome="passed", ended_at=_utcnow())
-            _record(serve_dir, row)
+            row.update(outcome="passed", ended_at=utcnow())
+            record(serve_dir, row)
             return "passed", stored
         except StageFailed as exc:
             row.update(
                 outcome="failed",
                 failed_stage=exc.stage,
                 failure_reason=exc.reason,
-                ended_at=_utcnow(),
+                ended_at=utcnow(),
             )
-            _record(serve_dir, row)
+            record(serve_dir, row)
             _say(f"FAILED at stage '{exc.stage}': {exc.reason}")
             _say(f"kept {len(stored)} date(s) this run stored; run it again to do the rest")
             return "failed", stored
@@ -242,20 +235,20 @@ def backfill(
                 failed_stage=stage,
                 failure_reason=f"interrupted by {signal.Signals(signum).name} during stage "
                 f"'{stage}'; the dates stored so far are kept",
-                ended_at=_utcnow(),
+                ended_at=utcnow(),
                 history_dates=",".join(day.isoformat() for day in history_since(serve_dir, row))
                 or None,
             )
-            _record(serve_dir, row)
+            record(serve_dir, row)
             raise
         except Exception as exc:
             trace = report_dir / "traceback.txt"
             with contextlib.suppress(OSError):
                 trace.write_text(traceback.format_exc(), encoding="utf-8")
-            reason = f"{type(exc).__name__}: {_first_line(str(exc))} (traceback: {trace})"
+            reason = f"{type(exc).__name__}: {first_line(str(exc))} (traceback: {trace})"
             row.update(outcome="failed", failed_stage=stage, failure_reason=reason)
-            row["ended_at"] = _utcnow()
-            _record(serve_dir, row)
+            row["ended_at"] = utcnow()
+            record(serve_dir, row)
             _say(f"FAILED at stage '{stage}': {reason}")
             return "failed", stored
 
@@ -302,7 +295,7 @@ def _build_dates(
     reason = None
     if failed:  # "FAILED at <date>: why" or "FAILED: why"
         reason = failed[-1].removeprefix("[backfill] FAILED").removeprefix(" at ").lstrip(" :")
-    return stored, reason or _error_lines(output)
+    return stored, reason or error_lines(output)
 
 
 def _date(text: str) -> dt.date:

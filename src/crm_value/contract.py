@@ -30,6 +30,9 @@ from jinja2.ext import Extension
 from crm_value.dbt_env import PROJECT_DIR
 
 MACRO_DIRS = ("crm", "utils", "value_model")
+# The contract's entities in the order they are read and reported; raw_contract checks
+# them against the macro.
+ENTITIES = ("customers", "orders", "receivables", "service_tickets", "surveys")
 
 
 class _MacroReturn(Exception):
@@ -182,7 +185,10 @@ def render(
 def raw_contract() -> dict[str, dict[str, Any]]:
     """The raw-file contract (macro crm_raw_entities): entity -> {key, requires_rows,
     columns: [{name, type, required, values?}]}."""
-    return render("crm_raw_entities")
+    contract = render("crm_raw_entities")
+    if tuple(contract) != ENTITIES:
+        raise ValueError(f"crm_raw_entities names {tuple(contract)}, not ENTITIES {ENTITIES}")
+    return contract
 
 
 def cast_sql(expression: str, column_type: str) -> str:

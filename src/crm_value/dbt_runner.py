@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from crm_value.dbt_env import PROJECT_DIR, dbt_env
+from crm_value.inputs import RawInput
 from crm_value.refresh_worker import EXIT_LINE
-from crm_value.settings import RawInput, dumps_vars
+from crm_value.settings import dumps_vars
 
 _PR_SET_PDEATHSIG = 1
 DBT = Path(sys.executable).with_name("dbt")

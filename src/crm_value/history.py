@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -33,6 +34,7 @@ from crm_value.publish import (
     current_release,
     link_or_copy,
 )
+from crm_value.stage import say
 
 STORE = "history"
 HISTORY_MART = "marts.fct_customer_tier_history"
@@ -145,3 +147,35 @@ def set_aside(serve_dir: Path, why: str) -> Path | None:
     aside = folder.with_name(f"{STORE}.{why}-{stamp}")
     os.replace(folder, aside)
     return aside
+
+
+def keep_history(serve_dir: Path, release: Path, row: dict[str, Any], new_input: bool) -> None:
+    """After the switch: write the published date's snapshot to the history store (a
+    new input first sets the old input's store aside). A write that fails is said and
+    repaired by the next run's `recover`: the release holds the whole"""
+    try:
+        if new_input:
+            aside = set_aside(serve_dir, "previous-input")
+            if aside:
+                say(f"the history of the previous input is kept in {aside}")
+        day = dt.date.fromisoformat(str(row["as_of_date"]))
+        write_from_release(serve_dir, release, [day])
+        row["history_dates"] = day.isoformat()
+        say(f"tier history: {len(stored_dates(serve_dir))} snapshot dates stored")
+    except (OSError, duckdb.Error) as exc:
+        say(f"warning: the tier history store was not written ({exc}); the next run repairs it")
+
+
+def prepare_history(serve_dir: Path) -> None:
+    """Under the lock, before a run: clear unfinished snapshot files and fill the store
+    with any date the current release holds and the store lacks."""
+    for leftover in clear_leftovers(serve_dir):
+        say(f"removed {leftover}, left by a run that died while writing the tier history")
+    try:
+        recovered = recover(serve_dir)
+    except (OSError, duckdb.Error) as exc:
+        say(f"warning: the tier history could not be checked against the current release: {exc}")
+        return
+    if recovered:
+        dates = ", ".join(day.isoformat() for day in recovered)
+        say(f"tier history: restored {dates} from the current release")

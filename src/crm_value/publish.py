@@ -27,16 +27,24 @@ only after the switch and, on POSIX, an unlinked file stays readable to whoever 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from crm_value.run_history import DESCRIPTIONS, history_path
+from crm_value.stage import StageFailed, fault_lines, say
+
+if TYPE_CHECKING:
+    from crm_value.build import Built
+    from crm_value.refresh import Run
 
 SERVING_FILE = "crm_value.duckdb"
 SERVED_SCHEMAS = ("marts", "audit")
@@ -580,89 +588,20 @@ def _write_release(
     db_path = target / SERVING_FILE
     tables: list[str] = []
     leaks: list[str] = []
-    raw_text: set[str] | None = None
-    reused: dict[tuple[str, str], tuple[set, set]] = {}
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_quote(work_db)}' as work (read_only)")
-        if earlier is not None:
-            why_not = _unusable_start(earlier)
-            if why_not is None:
-                try:
-                    reused = _start_from(con, earlier, db_path, built)
-                except (duckdb.Error, OSError) as exc:
-                    problem = _first_line(exc).replace(str(db_path), str(earlier / SERVING_FILE))
-                    why_not = f"it cannot be read: {problem}"
-                    with contextlib.suppress(duckdb.Error):
-                        con.execute("detach serve")
-                    for leftover in (db_path, db_path.with_name(f"{SERVING_FILE}.wal")):
-                        leftover.unlink(missing_ok=True)
-            if why_not is not None:
-                say(
-                    f"the current release's {SERVING_FILE} is not the starting point ({why_not}): "
-                    "this release is written from nothing"
-                )
-                earlier, reused = None, {}
-        if earlier is None:
-            con.execute(
-                f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')"
-            )
+        earlier, reused = _open_release(con, db_path, earlier, built, say)
         raw_text = _raw_text_columns(con)
         for schema in SERVED_SCHEMAS:
-            names = [
-                row[0]
-                for row in con.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = 'work' and schema_name = ? order by table_name",
-                    [schema],
-                ).fetchall()
-                if row[0] in built
-            ]
+            names = _built_tables(con, schema, built)
             if not names:
                 raise RuntimeError(f"this build created no tables in schema {schema} of {work_db}")
             con.execute(f"create schema if not exists serve.{schema}")
             (target / "parquet" / schema).mkdir(parents=True)
             for name in names:
-                by = BY_DATE.get((schema, name))
-                select, dropped = _served_select(con, schema, name)
-                if (schema, name) in reused:
-                    same, write = reused[(schema, name)]
-                    _clear_comments(con, schema, name)
-                    con.execute(
-                        f"insert into serve.{schema}.{name} select {select} "
-                        f'from work.{schema}.{name} where "{by}" in (select unnest(?::date[]))',
-                        [sorted(write)],
-                    )
-                else:
-                    same = set()
-                    con.execute(
-                        f"create table serve.{schema}.{name} as "
-                        f"select {select} from work.{schema}.{name}"
-                    )
-                if (schema, name) not in PII_GUARD_SKIPS:
-                    leaks += personal_data_found(con, "serve", schema, name, raw_text)
-                _copy_comments(con, schema, name, dropped=dropped)
-                if by is not None:
-                    days = {
-                        row[0]
-                        for row in con.execute(
-                            f'select distinct "{by}" from serve.{schema}.{name}'
-                        ).fetchall()
-                    }
-                    linked, written = _write_by_date(
-                        con, schema, name, by, target, days, earlier, same
-                    )
-                    say(
-                        f"{schema}.{name}: {linked:,} of {len(days):,} dates unchanged since "
-                        f"the current release (linked), {written:,} written"
-                    )
-                else:
-                    parquet = target / "parquet" / schema / f"{name}.parquet"
-                    con.execute(
-                        f"copy serve.{schema}.{name} to '{_quote(parquet)}' "
-                        "(format parquet, compression zstd)"
-                    )
-                    _fsync(parquet)
+                release = _Release(con, target, earlier, reused, say)
+                leaks += release.write_table(schema, name, raw_text)
                 tables.append(f"{schema}.{name}")
         if leaks:
             raise PersonalDataLeak(
@@ -674,30 +613,150 @@ def _write_release(
             )
         restricted = _write_restricted(con, target, built)
         say(f"restricted file: {len(restricted)} tables (personal data), mode 0600")
-        con.execute("create schema if not exists serve.ops")
-        _write_run_history_view(con, history)
-        con.execute(
-            "create table serve.ops.release as select "
-            "cast(? as varchar) as release_id, cast(? as varchar) as run_id, "
-            "cast(? as date) as as_of_date, cast(? as timestamp) as published_at, "
-            "cast(? as varchar) as raw_input, cast(? as varchar) as dbt_vars, "
-            "cast(? as integer) as served_tables",
-            [
-                meta["release_id"],
-                meta["run_id"],
-                meta["as_of_date"],
-                meta["published_at"],
-                meta["raw_input"],
-                meta["dbt_vars"],
-                len(tables),
-            ],
-        )
-        _describe_ops(con)
-        _write_guide(con)
+        _write_ops(con, history, meta, len(tables))
         con.execute("detach serve")
         con.execute("detach work")
     finally:
         con.close()
+    _finish_files(target, docs_page)
+    return tables
+
+
+def _open_release(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    earlier: Path | None,
+    built: set[str],
+    say: Callable[[str], None],
+) -> tuple[Path | None, dict[tuple[str, str], tuple[set, set]]]:
+    """Attach the release's new database as `serve`: a copy of the earlier release's
+    (see _start_from) when it can be the starting point, else a new file. Returns the
+    earlier release still used (None when written from nothing) and the BY_DATE tables'
+    dates to keep and to write."""
+    reused: dict[tuple[str, str], tuple[set, set]] = {}
+    if earlier is not None:
+        why_not = _unusable_start(earlier)
+        if why_not is None:
+            try:
+                reused = _start_from(con, earlier, db_path, built)
+            except (duckdb.Error, OSError) as exc:
+                problem = _first_line(exc).replace(str(db_path), str(earlier / SERVING_FILE))
+                why_not = f"it cannot be read: {problem}"
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("detach serve")
+                for leftover in (db_path, db_path.with_name(f"{SERVING_FILE}.wal")):
+                    leftover.unlink(missing_ok=True)
+        if why_not is None:
+            return earlier, reused
+        say(
+            f"the current release's {SERVING_FILE} is not the starting point ({why_not}): "
+            "this release is written from nothing"
+        )
+    con.execute(f"attach '{_quote(db_path)}' as serve (storage_version '{STORAGE_VERSION}')")
+    return None, {}
+
+
+def _built_tables(con: duckdb.DuckDBPyConnection, schema: str, built: set[str]) -> list[str]:
+    """The tables of `schema` in the work database that this run's build created."""
+    rows = con.execute(
+        "select table_name from duckdb_tables() "
+        "where database_name = 'work' and schema_name = ? order by table_name",
+        [schema],
+    ).fetchall()
+    return [row[0] for row in rows if row[0] in built]
+
+
+@dataclasses.dataclass
+class _Release:
+    """A release being written: the connection (work and serve attached), its folder, the
+    earlier release it starts from (None: from nothing) and the BY_DATE tables' dates."""
+
+    con: duckdb.DuckDBPyConnection
+    target: Path
+    earlier: Path | None
+    reused: dict[tuple[str, str], tuple[set, set]]
+    say: Callable[[str], None]
+
+    def write_table(self, schema: str, name: str, raw_text: set[str] | None) -> list[str]:
+        """One served table into the serving file and Parquet, its comments copied;
+        returns the personal data the guard found in it."""
+        con, by = self.con, BY_DATE.get((schema, name))
+        select, dropped = _served_select(con, schema, name)
+        same: set = set()
+        if (schema, name) in self.reused:
+            same, write = self.reused[(schema, name)]
+            _clear_comments(con, schema, name)
+            con.execute(
+                f"insert into serve.{schema}.{name} select {select} "
+                f'from work.{schema}.{name} where "{by}" in (select unnest(?::date[]))',
+                [sorted(write)],
+            )
+        else:
+            con.execute(
+                f"create table serve.{schema}.{name} as select {select} from work.{schema}.{name}"
+            )
+        leaks = []
+        if (schema, name) not in PII_GUARD_SKIPS:
+            leaks = personal_data_found(con, "serve", schema, name, raw_text)
+        _copy_comments(con, schema, name, dropped=dropped)
+        if by is not None:
+            self._write_dated_parquet(schema, name, by, same)
+        else:
+            parquet = self.target / "parquet" / schema / f"{name}.parquet"
+            con.execute(
+                f"copy serve.{schema}.{name} to '{_quote(parquet)}' "
+                "(format parquet, compression zstd)"
+            )
+            _fsync(parquet)
+        return leaks
+
+    def _write_dated_parquet(self, schema: str, name: str, by: str, same: set) -> None:
+        """A BY_DATE table's Parquet files, one per date, the unchanged ones linked."""
+        days = {
+            row[0]
+            for row in self.con.execute(
+                f'select distinct "{by}" from serve.{schema}.{name}'
+            ).fetchall()
+        }
+        linked, written = _write_by_date(
+            self.con, schema, name, by, self.target, days, self.earlier, same
+        )
+        self.say(
+            f"{schema}.{name}: {linked:,} of {len(days):,} dates unchanged since "
+            f"the current release (linked), {written:,} written"
+        )
+
+
+def _write_ops(
+    con: duckdb.DuckDBPyConnection, history: Path, meta: dict, served_tables: int
+) -> None:
+    """Schema ops (the release and the run history) and the file's guide."""
+    con.execute("create schema if not exists serve.ops")
+    _write_run_history_view(con, history)
+    con.execute(
+        "create table serve.ops.release as select "
+        "cast(? as varchar) as release_id, cast(? as varchar) as run_id, "
+        "cast(? as date) as as_of_date, cast(? as timestamp) as published_at, "
+        "cast(? as varchar) as raw_input, cast(? as varchar) as dbt_vars, "
+        "cast(? as integer) as served_tables",
+        [
+            meta["release_id"],
+            meta["run_id"],
+            meta["as_of_date"],
+            meta["published_at"],
+            meta["raw_input"],
+            meta["dbt_vars"],
+            served_tables,
+        ],
+    )
+    _describe_ops(con)
+    _write_guide(con)
+
+
+def _finish_files(target: Path, docs_page: Path | None) -> None:
+    """The serving file readable by every BI reader, the docs page copied in, and every
+    file and folder of the release on disk before the switch."""
+    db_path = target / SERVING_FILE
     os.chmod(db_path, 0o644)  # every BI reader, whatever the umask (no personal data)
     _fsync(db_path)
     if docs_page is not None:
@@ -707,7 +766,6 @@ def _write_release(
         _fsync_dir(target / DOCS_PAGE.parent)
     for folder in [*(target / "parquet").iterdir(), target / "parquet", target]:
         _fsync_dir(folder)
-    return tables
 
 
 def clear_leftovers(serve_dir: Path) -> list[str]:
@@ -822,3 +880,89 @@ def publish(
     with contextlib.suppress(OSError):  # the switch is made; the fsync is best effort
         _fsync_dir(serve_dir)
     return final, tables
+
+
+# The published mart whose rows are the customers the release values (a valid order
+# before as_of_date): an empty one is never published, a large drop needs a flag.
+CUSTOMER_MART = "marts.fct_customer_rfm"
+
+
+@dataclasses.dataclass
+class ServedRelease:
+    """What the current release serves: its input and how many customers it values."""
+
+    release: str
+    raw_input: str | None
+    customers: int | None
+
+
+def served_release(serve_dir: Path) -> ServedRelease | None:
+    """The current release's input and customer count, read from its serving file
+    (read-only, as any BI reader), or None before the first publish."""
+    release = current_release(serve_dir)
+    if release is None:
+        return None
+    try:
+        with duckdb.connect(str(serving_file(serve_dir)), read_only=True) as con:
+            raw_input = con.execute("select raw_input from ops.release").fetchall()[0][0]
+            customers = con.execute(f"select count(*) from {CUSTOMER_MART}").fetchall()[0][0]
+    except (duckdb.Error, IndexError):
+        return ServedRelease(release.name, None, None)
+    return ServedRelease(release.name, raw_input, int(customers))
+
+
+def customers_built(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return int(con.execute(f"select count(*) from {CUSTOMER_MART}").fetchall()[0][0])
+
+
+def check_release_size(
+    customers: int, as_of: Any, served: ServedRelease | None, max_drop: float
+) -> None:
+    """Never publish an empty release; a drop in valued customers past `max_drop` of the
+    current release needs the user's say (--max-customer-drop)."""
+    if customers == 0:
+        raise StageFailed(
+            "publish",
+            f"the build values no customer ({CUSTOMER_MART} is empty: is as_of_date "
+            f"{as_of} before every valid order?); an empty release is never published",
+        )
+    if served is None or not served.customers:
+        return
+    drop = 1 - customers / served.customers
+    if drop > max_drop:
+        raise StageFailed(
+            "publish",
+            f"the build values {customers:,} customers where the current release "
+            f"{served.release} values {served.customers:,} ({drop:.0%} fewer, more than "
+            f"--max-customer-drop {max_drop:.0%}); nothing was replaced. If the drop is "
+            "real, run again with --max-customer-drop 1",
+        )
+
+
+def publish_stage(run: Run, built: Built, served: ServedRelease | None) -> tuple[Path, list[str]]:
+    """The publish stage: a release that is not empty and has not lost more customers than
+    the user allows (--max-customer-drop), written and switched in one atomic rename.
+    Returns the release and its tables. Raises StageFailed."""
+    run.stage = "publish"
+    row = run.row
+    say("4/4 publish")
+    check_release_size(
+        customers_built(built.work_db), row["as_of_date"], served, run.options["max_customer_drop"]
+    )
+    stage_start = time.perf_counter()
+    meta = {key: row[key] for key in ("run_id", "as_of_date", "raw_input", "dbt_vars")}
+    try:
+        release, tables = publish(
+            built.work_db, run.serve_dir, run.run_name, meta, built.models, say, built.docs_page
+        )
+    except PersonalDataLeak as exc:
+        raise StageFailed("publish", str(exc)) from exc
+    except (OSError, duckdb.Error, RuntimeError) as exc:
+        raise StageFailed(
+            "publish", fault_lines(str(exc)) or f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if built.work_db != run.warehouse:  # Spark's copy: published, no longer needed
+        built.work_db.unlink(missing_ok=True)
+    row["publish_seconds"] = round(time.perf_counter() - stage_start, 2)
+    return release, tables

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from crm_value.settings import ENTITIES
+from crm_value.contract import ENTITIES
 
 FILE_NAME = "run_history.parquet"
 COUNTS = ("raw_rows", "accepted_rows", "rejected_rows")

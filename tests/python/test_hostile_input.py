@@ -44,9 +44,9 @@ from conftest import (
 from test_raw_rows import CUSTOMER, ORDER, build, rejected
 from test_refresh import wait_for
 
-from crm_value.expectations import BadRawFile, probe_files
+from crm_value.door import BadRawFile, probe_files
+from crm_value.inputs import RawInput
 from crm_value.raw_files import csv_diagnosis
-from crm_value.settings import RawInput
 
 TESTING_DOC = PROJECT_DIR / "docs" / "testing.md"
 ROWS: dict[str, list[str]] = {}
@@ -375,11 +375,11 @@ def test_a_large_drop_in_customers_needs_the_users_say(copy_of):
     assert "values 2 customers where the current release" in last["failure_reason"]
     assert "--max-customer-drop" in last["failure_reason"]
     # The user's say: the same drop within the bound they give passes the check.
-    from crm_value.refresh import _check_release_size, _Served
+    from crm_value.publish import ServedRelease, check_release_size
 
-    served = _Served("r", f"{raw.path} (csv)", 5)
-    _check_release_size(2, AS_OF["as_of_date"], served, 1.0)
-    _check_release_size(3, AS_OF["as_of_date"], served, 0.5)
+    served = ServedRelease("r", f"{raw.path} (csv)", 5)
+    check_release_size(2, AS_OF["as_of_date"], served, 1.0)
+    check_release_size(3, AS_OF["as_of_date"], served, 0.5)
 
 
 @row("H11")
@@ -639,13 +639,13 @@ def test_a_file_that_is_not_a_file_is_named_for_what_it_is(raw):
 
 @row("H15")
 def test_faults_in_dbt_output_are_said_plainly():
-    from crm_value.refresh import _error_lines
+    from crm_value.stage import error_lines
 
     output = (
         "Runtime Error in model int_orders (models/x.sql)\n"
         '  IO Error: could not write file "/w/work.duckdb.wal": No space left on device\n'
     )
-    assert _error_lines(output).startswith("the disk is full: IO Error: could not write file")
+    assert error_lines(output).startswith("the disk is full: IO Error: could not write file")
 
 
 @row("H15")

@@ -374,7 +374,7 @@ def test_a_failed_publish_changes_nothing_and_a_failed_tidy_up_is_still_a_publis
 ):
     from crm_value import publish as publish_module
     from crm_value import refresh as refresh_module
-    from crm_value.settings import RawInput
+    from crm_value.inputs import RawInput
 
     raw, serve = copy_of
     before = fingerprint(serve)
@@ -448,7 +448,7 @@ def test_vars_that_are_not_yaml_are_refused_before_anything_runs(tmp_path):
 
 def test_a_door_that_reads_other_rows_than_the_build_stops_the_refresh(copy_of, monkeypatch):
     from crm_value import refresh as refresh_module
-    from crm_value.settings import RawInput
+    from crm_value.inputs import RawInput
 
     raw, serve = copy_of
     before = fingerprint(serve)

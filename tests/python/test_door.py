@@ -1,4 +1,4 @@
-"""The expectations at the door (crm_value.expectations), without dbt.
+"""The expectations at the door (crm_value.door), without dbt.
 
 Each test copies the clean fixture folder, makes one stated change and asserts the exact
 failure line the door writes (or the BadRawFile message), so every guard is shown to
@@ -19,8 +19,10 @@ import duckdb
 import pytest
 from conftest import CLEAN, RawFolder
 
-from crm_value.expectations import BadRawFile, DoorResult, run_expectations
-from crm_value.settings import ENTITIES, RawInput, parse_vars, project_vars
+from crm_value.contract import ENTITIES
+from crm_value.door import BadRawFile, DoorResult, run_expectations
+from crm_value.inputs import RawInput
+from crm_value.settings import parse_vars, project_vars
 
 CLOCK = dt.datetime(2025, 7, 2)
 AS_OF = {"as_of_date": "2025-07-01"}
@@ -468,8 +470,8 @@ def test_the_door_does_not_import_pyspark(tmp_path: Path):
     script = (
         "import datetime as dt, sys\n"
         "from pathlib import Path\n"
-        "from crm_value.expectations import run_expectations\n"
-        "from crm_value.settings import RawInput, project_vars\n"
+        "from crm_value.door import run_expectations\n"
+        "from crm_value.inputs import RawInput\nfrom crm_value.settings import project_vars\n"
         f"run_expectations(RawInput(Path({str(CLEAN)!r}), 'csv'), project_vars({AS_OF!r}),\n"
         f"    dt.datetime(2025, 7, 2), Path({str(tmp_path)!r}))\n"
         "print('pyspark' in sys.modules)\n"

@@ -1,10 +1,12 @@
-"""The expectations at the door: Great Expectations suites on the raw files, before dbt.
+"""The second stage of a refresh, the expectations at the door: Great Expectations suites
+on the raw files, before dbt.
 
-The refresh calls `run_expectations` before anything builds. It first probes every raw
-file as the dbt check `crm_check_raw_files` does and raises `BadRawFile`, naming each file
-and column, when a file is missing, unreadable, lacks a required column, or (customers,
-orders) holds no rows. It then reads customers and orders through DuckDB, typed the way
-the dbt staging types them, and validates them with three GX suites on pandas frames:
+The refresh calls `door_stage` (which runs `run_expectations`) before anything builds.
+It first probes every raw file as the dbt check `crm_check_raw_files` does and raises
+`BadRawFile`, naming each file and column, when a file is missing, unreadable, lacks a
+required column, or (customers, orders) holds no rows. It then reads customers and
+orders through DuckDB, typed by the staging's own macros (crm_value.contract), and
+validates them with three GX suites on pandas frames:
 
 - `customers`: the distinct raw customer rows (keys present, values in their set, one row
   per customer version, updated_at not before created_at, no timestamp in the future);
@@ -53,24 +55,30 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
-import html
 import json
 import os
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 from pandas.errors import Pandas4Warning
 
-from crm_value import contract
+from crm_value import contract, door_report
+from crm_value.contract import ENTITIES
+from crm_value.inputs import RawInput, file_stamps
 from crm_value.raw_files import inspect_files
-from crm_value.settings import ENTITIES, RawInput, explicit_as_of_date
+from crm_value.settings import explicit_as_of_date
+from crm_value.stage import StageFailed, say
+
+if TYPE_CHECKING:
+    from crm_value.refresh import Run
 
 SUITE_ORDER = ("customers", "customer_files", "orders")
 # The door's ledger of judged increments (see the module docstring); the entities whose
@@ -430,15 +438,33 @@ def _row_checks(
     replaces the earlier one (a status change), as the dbt validation has it."""
     _import_gx()
     import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
 
     share, share_var = contract.rejected_share_bound(dbt_vars, entity)
     mostly = 1 - share
+    checks = _contract_checks(gxe, contract.raw_contract()[entity], mostly, share_var)
+    if entity == "customers":
+        checks += _customer_checks(gxe, mostly, share_var)
+        event_columns = ["created_at", "updated_at"]
+    else:
+        checks += _order_checks(gxe, mostly, share_var, per_file)
+        event_columns = ["ordered_at"]
     future_var = f"future_tolerance_days, {share_var}"
-    spec = contract.raw_contract()[entity]
-    values = {c["name"]: c["values"] for c in spec["columns"] if "values" in c}
-    limit_text = f"not after {limit:%Y-%m-%d %H:%M:%S}"
-    checks: list[_Check] = [
+    checks += [
+        _Check(
+            gxe.ExpectColumnValuesToBeBetween(column=name, max_value=limit, mostly=mostly),
+            name,
+            f"{name} not after {limit:%Y-%m-%d %H:%M:%S}",
+            future_var,
+        )
+        for name in event_columns
+    ]
+    return checks
+
+
+def _contract_checks(gxe: Any, spec: dict[str, Any], mostly: float, share_var: str) -> list[_Check]:
+    """The contract's own rules: every required value present and parseable, every coded
+    value in its set."""
+    checks = [
         _Check(
             gxe.ExpectColumnValuesToNotBeNull(column=column["name"], mostly=mostly),
             column["name"],
@@ -448,71 +474,69 @@ def _row_checks(
         for column in spec["columns"]
         if column["required"]
     ]
-    checks += [
+    return checks + [
         _Check(
-            gxe.ExpectColumnValuesToBeInSet(column=name, value_set=allowed, mostly=mostly),
-            name,
-            f"{name} in {{{', '.join(allowed)}}}",
+            gxe.ExpectColumnValuesToBeInSet(
+                column=column["name"], value_set=allowed, mostly=mostly
+            ),
+            column["name"],
+            f"{column['name']} in {{{', '.join(allowed)}}}",
             share_var,
         )
-        for name, allowed in values.items()
+        for column in spec["columns"]
+        if (allowed := column.get("values"))
     ]
-    if entity == "customers":
-        checks += [
-            _Check(
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["customer_id", "updated_at"],
-                    row_condition=Column("is_latest_version") == True,  # noqa: E712
-                    mostly=mostly,
-                ),
-                "customer_id, updated_at",
-                "customer_id, updated_at unique",
-                share_var,
-                "latest-version customer rows",
-            ),
-            _Check(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="updated_at",
-                    column_B="created_at",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                    mostly=mostly,
-                ),
-                "updated_at",
-                "updated_at not before created_at",
-                share_var,
-            ),
-        ]
-        event_columns = ["created_at", "updated_at"]
-    else:
-        checks += [
-            _Check(
-                gxe.ExpectColumnValuesToBeBetween(column=name, min_value=0, mostly=mostly),
-                name,
-                f"{name} at least 0",
-                share_var,
-            )
-            for name in ("amount", "quantity", "cost")
-        ]
-        if per_file:
-            unique = gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=["batch", "order_id"], mostly=mostly
-            )
-            checks.append(_Check(unique, "order_id", "order_id unique within each file", share_var))
-        else:
-            unique = gxe.ExpectColumnValuesToBeUnique(column="order_id", mostly=mostly)
-            checks.append(_Check(unique, "order_id", "order_id unique", share_var))
-        event_columns = ["ordered_at"]
-    checks += [
+
+
+def _customer_checks(gxe: Any, mostly: float, share_var: str) -> list[_Check]:
+    """One row per customer version; updated_at not before created_at."""
+    from great_expectations.expectations.row_conditions import Column
+
+    return [
         _Check(
-            gxe.ExpectColumnValuesToBeBetween(column=name, max_value=limit, mostly=mostly),
-            name,
-            f"{name} {limit_text}",
-            future_var,
-        )
-        for name in event_columns
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["customer_id", "updated_at"],
+                row_condition=Column("is_latest_version") == True,  # noqa: E712
+                mostly=mostly,
+            ),
+            "customer_id, updated_at",
+            "customer_id, updated_at unique",
+            share_var,
+            "latest-version customer rows",
+        ),
+        _Check(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="updated_at",
+                column_B="created_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                mostly=mostly,
+            ),
+            "updated_at",
+            "updated_at not before created_at",
+            share_var,
+        ),
     ]
-    return checks
+
+
+def _order_checks(gxe: Any, mostly: float, share_var: str, per_file: bool) -> list[_Check]:
+    """No negative money or quantity; one row per order_id (within each file of a folder)."""
+    checks = [
+        _Check(
+            gxe.ExpectColumnValuesToBeBetween(column=name, min_value=0, mostly=mostly),
+            name,
+            f"{name} at least 0",
+            share_var,
+        )
+        for name in ("amount", "quantity", "cost")
+    ]
+    if per_file:
+        unique = gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["batch", "order_id"], mostly=mostly
+        )
+        return [*checks, _Check(unique, "order_id", "order_id unique within each file", share_var)]
+    unique = gxe.ExpectColumnValuesToBeUnique(column="order_id", mostly=mostly)
+    return [*checks, _Check(unique, "order_id", "order_id unique", share_var)]
 
 
 def _customer_file_checks(dbt_vars: dict[str, Any], as_of_date: dt.date) -> list[_Check]:
@@ -708,86 +732,6 @@ def _bounds(dbt_vars: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; margin-bottom: 2rem; }
-th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; }
-th { background: #f2f2f2; }
-tr.fail td { background: #fde2e2; }
-.pass { color: #1a7f37; font-weight: bold; }
-.fail-text { color: #b42318; font-weight: bold; }
-dt { font-weight: bold; float: left; clear: left; width: 9rem; }
-dd { margin-left: 10rem; }
-"""
-
-
-def _verdict_html(success: bool) -> str:
-    """Passed or failed, coloured."""
-    return (
-        '<span class="pass">passed</span>' if success else '<span class="fail-text">failed</span>'
-    )
-
-
-def _render_html(report: dict[str, Any]) -> str:
-    """A self-contained, readable page of the report (inline style, every text escaped)."""
-    e = html.escape
-    header = [
-        ("verdict", _verdict_html(report["success"])),
-        ("as_of_date", e(f"{report['as_of_date']} ({report['as_of_date_source']})")),
-        ("clock (UTC)", e(report["clock"])),
-        ("input", e(report["input"])),
-        ("raw rows", e(", ".join(f"{k}: {v:,}" for k, v in report["input_rows"].items()))),
-    ]
-    if report.get("already_judged"):
-        header.append(
-            (
-                "judged before",
-                e(
-                    "; ".join(
-                        f"{entity}: {seen['files']:,} files, {seen['raw_rows']:,} rows"
-                        for entity, seen in report["already_judged"].items()
-                    )
-                    + " (passed by an earlier door, unchanged since: not read again)"
-                ),
-            )
-        )
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Expectations at the door: {'passed' if report['success'] else 'failed'}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>Expectations at the door</h1>",
-        "<dl>",
-        *(f"<dt>{e(label)}</dt><dd>{value}</dd>" for label, value in header),
-        "</dl>",
-    ]
-    if report["failures"]:
-        parts.append("<h2>Failures</h2><ul>")
-        parts += [f"<li>{e(line)}</li>" for line in report["failures"]]
-        parts.append("</ul>")
-    if report.get("file_warnings"):
-        parts.append("<h2>Warnings on the files</h2><ul>")
-        parts += [f"<li>{e(line)}</li>" for line in report["file_warnings"]]
-        parts.append("</ul>")
-    columns = ("rule", "column", "observed", "allowed", "var", "expectation")
-    for suite in report["suites"]:
-        verdict = _verdict_html(suite["success"])
-        parts.append(f"<h2>{e(suite['name'])}: {suite['rows']:,} rows, {verdict}</h2>")
-        if suite.get("scope", "every row") != "every row":
-            parts.append(f"<p>{e(suite['scope'])}</p>")
-        parts.append(
-            "<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in columns) + "<th>result</th></tr>"
-        )
-        for row in suite["expectations"]:
-            css = "" if row["success"] else ' class="fail"'
-            cells = "".join(f"<td>{e(str(row[c]))}</td>" for c in columns)
-            result = "pass" if row["success"] else "FAIL"
-            parts.append(f"<tr{css}>{cells}<td>{result}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
 @contextlib.contextmanager
 def _without_batch_fingerprint() -> Iterator[None]:
     """Skip the fingerprint GX's pandas engine takes of every batch, while the door runs.
@@ -840,55 +784,78 @@ def _judge(
     """
     limit = _future_limit(dbt_vars, clock)
     context = _gx_context()
-    outcomes: dict[str, _SuiteOutcome] = {}
-    skipped = judged.get("orders", {})
+    with _duckdb() as con, _without_batch_fingerprint():
+        orders, latest, latest_by_file = _judge_orders(
+            con, context, raw, columns["orders"], dbt_vars, limit, judged.get("orders", {})
+        )
+        as_of_date, as_of_source = _as_of_date(dbt_vars, latest, clock)
+        _load_customers(con, raw, columns["customers"])
+        customers = _validate(
+            context, "customers", _customers_frame(con), _row_checks("customers", dbt_vars, limit)
+        )
+        customer_files = _validate(
+            context,
+            "customer_files",
+            _customer_files_frame(con, list(dbt_vars["profile_fields"]), as_of_date),
+            _customer_file_checks(dbt_vars, as_of_date),
+        )
+    outcomes = {"orders": orders, "customers": customers, "customer_files": customer_files}
+    return outcomes, as_of_date, as_of_source, latest_by_file
+
+
+def _judge_orders(
+    con: duckdb.DuckDBPyConnection,
+    context: Any,
+    raw: RawInput,
+    present: dict[str, str],
+    dbt_vars: dict[str, Any],
+    limit: dt.datetime,
+    skipped: dict[str, dict[str, Any]],
+) -> tuple[_SuiteOutcome, list[dt.datetime], dict[str, str]]:
+    """The orders suite on the files not in `skipped` (judged by an earlier door), the
+    latest completed order of every file, and of each file read (ISO text)."""
     new_files = [path for path in raw.files("orders") if str(path) not in skipped]
-    latest_by_file: dict[str, str] = {}
     latest = [
         dt.datetime.fromisoformat(entry["latest_completed"])
         for entry in skipped.values()
         if entry.get("latest_completed")
     ]
     latest = [moment for moment in latest if moment <= limit]
-    with _duckdb() as con, _without_batch_fingerprint():
-        per_file = raw.is_folder("orders")
-        checks = _row_checks("orders", dbt_vars, limit, per_file=per_file)
-        # Every file of the folder judged before, or new ones with only a header (a day
-        # without orders): nothing to judge.
-        outcomes["orders"] = _SuiteOutcome("orders", 0, True, [], [], {})
-        if new_files:
-            # A folder's files are listed, so that `batch` is the position in new_files.
-            orders = _orders_frame(con, raw, columns["orders"], new_files if per_file else None)
-            for batch, moment in _latest_completed(orders, limit).items():
-                latest.append(moment)
-                latest_by_file[str(new_files[batch])] = moment.isoformat()
-            if len(orders) or not skipped:
-                outcomes["orders"] = _validate(context, "orders", orders, checks)
-            del orders
-        if skipped:
-            outcomes["orders"].scope = (
-                f"new files only: {len(new_files)} read, {len(skipped)} judged by an "
-                "earlier door and not read again"
-            )
-        as_of_date = explicit_as_of_date(dbt_vars)
-        as_of_source = "var as_of_date"
-        if as_of_date is None:
-            as_of_date = _estimate_as_of_date(latest)
-            as_of_source = _AS_OF_ESTIMATE_NOTE
-        if as_of_date is None:
-            as_of_date = _as_utc(clock).date() + dt.timedelta(days=1)
-            as_of_source = _AS_OF_FALLBACK_NOTE
-        _load_customers(con, raw, columns["customers"])
-        outcomes["customers"] = _validate(
-            context, "customers", _customers_frame(con), _row_checks("customers", dbt_vars, limit)
+    latest_by_file: dict[str, str] = {}
+    per_file = raw.is_folder("orders")
+    # Every file of the folder judged before, or new ones with only a header (a day
+    # without orders): nothing to judge.
+    outcome = _SuiteOutcome("orders", 0, True, [], [], {})
+    if new_files:
+        # A folder's files are listed, so that `batch` is the position in new_files.
+        orders = _orders_frame(con, raw, present, new_files if per_file else None)
+        for batch, moment in _latest_completed(orders, limit).items():
+            latest.append(moment)
+            latest_by_file[str(new_files[batch])] = moment.isoformat()
+        if len(orders) or not skipped:
+            checks = _row_checks("orders", dbt_vars, limit, per_file=per_file)
+            outcome = _validate(context, "orders", orders, checks)
+        del orders
+    if skipped:
+        outcome.scope = (
+            f"new files only: {len(new_files)} read, {len(skipped)} judged by an "
+            "earlier door and not read again"
         )
-        outcomes["customer_files"] = _validate(
-            context,
-            "customer_files",
-            _customer_files_frame(con, list(dbt_vars["profile_fields"]), as_of_date),
-            _customer_file_checks(dbt_vars, as_of_date),
-        )
-    return outcomes, as_of_date, as_of_source, latest_by_file
+    return outcome, latest, latest_by_file
+
+
+def _as_of_date(
+    dbt_vars: dict[str, Any], latest: list[dt.datetime], clock: dt.datetime
+) -> tuple[dt.date, str]:
+    """The analysis date the customer suites use, and where it came from: the var, else
+    as a build would resolve it from the latest completed order, else the clock's."""
+    as_of_date = explicit_as_of_date(dbt_vars)
+    if as_of_date is not None:
+        return as_of_date, "var as_of_date"
+    estimated = _estimate_as_of_date(latest)
+    if estimated is not None:
+        return estimated, _AS_OF_ESTIMATE_NOTE
+    return _as_utc(clock).date() + dt.timedelta(days=1), _AS_OF_FALLBACK_NOTE
 
 
 def _ledger_fingerprint(raw: RawInput, dbt_vars: dict[str, Any]) -> str:
@@ -969,6 +936,46 @@ def _write_ledger(
     return None
 
 
+def _report(
+    raw: RawInput,
+    dbt_vars: dict[str, Any],
+    clock: dt.datetime,
+    suites: list[_SuiteOutcome],
+    as_of_date: dt.date,
+    as_of_source: str,
+) -> dict[str, Any]:
+    """The door's report: the verdict, the date, the bounds and every suite's checks."""
+    return {
+        "success": all(suite.success for suite in suites),
+        "as_of_date": as_of_date.isoformat(),
+        "as_of_date_source": as_of_source,
+        "clock": _as_utc(clock).replace(tzinfo=None).isoformat(sep=" "),
+        "input": raw.describe(),
+        "bounds": _bounds(dbt_vars),
+        "suites": [
+            {
+                "name": suite.name,
+                "rows": suite.rows,
+                "scope": suite.scope,
+                "success": suite.success,
+                "expectations": suite.expectations,
+            }
+            for suite in suites
+        ],
+        "gx_results": {suite.name: suite.gx_result for suite in suites},
+    }
+
+
+def _write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """expectations.json and the self-contained expectations.html, in `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "expectations.json"
+    html_path = out_dir / "expectations.html"
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    html_path.write_text(door_report.render_html(report), encoding="utf-8")
+    return json_path, html_path
+
+
 def run_expectations(
     raw: RawInput,
     dbt_vars: dict[str, Any],
@@ -1008,34 +1015,51 @@ def run_expectations(
     if success and ledger is not None:
         problem = _write_ledger(ledger, fingerprint, judged, identities, probed, latest)
         warnings += [problem] if problem else []
-    report = {
-        "success": success,
-        "as_of_date": as_of_date.isoformat(),
-        "as_of_date_source": as_of_source,
-        "clock": _as_utc(clock).replace(tzinfo=None).isoformat(sep=" "),
-        "input": raw.describe(),
-        "input_rows": input_rows,
-        "already_judged": already,
-        "bounds": _bounds(dbt_vars),
-        "suites": [
-            {
-                "name": suite.name,
-                "rows": suite.rows,
-                "scope": suite.scope,
-                "success": suite.success,
-                "expectations": suite.expectations,
-            }
-            for suite in suites
-        ],
-        "failures": failures,
-        "file_warnings": warnings,
-        "gx_results": {suite.name: suite.gx_result for suite in suites},
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "expectations.json"
-    html_path = out_dir / "expectations.html"
-    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    html_path.write_text(_render_html(report), encoding="utf-8")
+    report = _report(raw, dbt_vars, clock, suites, as_of_date, as_of_source)
+    report.update(
+        input_rows=input_rows, already_judged=already, failures=failures, file_warnings=warnings
+    )
+    json_path, html_path = _write_report(report, out_dir)
     return DoorResult(
         success, failures, input_rows, as_of_date, json_path, html_path, warnings, already
     )
+
+
+def door_stage(run: Run) -> tuple[DoorResult, dict[str, tuple[int, int]]]:
+    """The door as a refresh runs it: the files checked, then the suites; the verdict,
+    the counts and the warnings go to the run's row. Returns the door's result and the
+    files' stamps (the build checks that no file changed since). Raises StageFailed."""
+    row, raw = run.row, run.raw
+    say(f"1/4 expectations at the door on {raw.describe()}")
+    stage_start = time.perf_counter()
+    try:
+        door = run_expectations(
+            raw, run.dbt_vars, run.started_at, Path(row["report_dir"]), run.work_dir / DOOR_LEDGER
+        )
+        stamps = file_stamps(raw)
+    except BadRawFile as exc:
+        raise StageFailed("input", str(exc)) from exc
+    run.stage = "expectations"
+    row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
+    report = json.loads(door.json_path.read_text(encoding="utf-8"))
+    evaluated = sum(len(suite["expectations"]) for suite in report["suites"])
+    row.update({f"{e}_raw_rows": n for e, n in door.input_rows.items()})
+    row.update(
+        as_of_date=row["as_of_date"] or door.as_of_date,
+        expectations_evaluated=evaluated,
+        expectations_failed=len(door.failures),
+    )
+    for entity, seen in door.already_judged.items():
+        say(
+            f"    {entity}: {seen['files']:,} files ({seen['raw_rows']:,} rows) passed an "
+            "earlier door and are unchanged: not read again"
+        )
+    file_warnings = [f"file: {line}" for line in door.warnings]
+    for line in file_warnings:
+        say(f"    warning: {line}")
+    row["warnings"] = "; ".join(filter(None, [row.get("warnings"), *file_warnings])) or None
+    say(f"    report: {door.html_path}")
+    if not door.success:
+        raise StageFailed("expectations", "; ".join(door.failures))
+    say(f"    all {evaluated} expectations met")
+    return door, stamps
