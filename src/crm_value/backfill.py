@@ -31,6 +31,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,159 @@ def _plan(args: argparse.Namespace, anchor: dt.date) -> list[dt.date]:
     return dates_between(args.start, args.end, args.every)
 
 
+@dataclass
+class _Backfill:
+    """One backfill in progress: what it reads and writes, its history row, the stage it
+    has reached (what a failure is recorded against) and the dates it stored."""
+
+    raw: RawInput
+    serve_dir: Path
+    warehouse: Path
+    args: argparse.Namespace
+    overrides: dict[str, Any]
+    row: dict[str, Any] = field(default_factory=dict)
+    stage: str = "vars"
+    stored: list[dt.date] = field(default_factory=list)
+
+    @property
+    def work_dir(self) -> Path:
+        return self.serve_dir / ".work"
+
+    def start(self) -> Path:
+        """Under the lock: what a dead run left is settled, the run's row recorded; returns
+        the run's report folder."""
+        started_at = utcnow()
+        run_id = uuid.uuid4().hex
+        report_dir = self.serve_dir / "runs" / f"{started_at:%Y%m%dT%H%M%S}Z-{run_id[:8]}-backfill"
+        report_dir.mkdir(parents=True)
+        with contextlib.suppress(run_history.HistoryError):
+            for crashed, outcome in run_history.mark_crashed(
+                self.serve_dir, started_at, getattr(current_release(self.serve_dir), "name", None)
+            ).items():
+                _say(f"an earlier run ({crashed}) died without finishing; marked {outcome}")
+        for leftover in clear_leftovers(self.serve_dir):
+            _say(f"removed {leftover}, left by a refresh that died while publishing")
+        prepare_history(self.serve_dir)
+        self.row = {
+            "run_id": run_id,
+            "run_kind": "backfill",
+            "started_at": started_at,
+            "outcome": "running",
+            "raw_input": self.raw.describe(),
+            "dbt_vars": dumps_vars(self.overrides),
+            "report_dir": str(report_dir),
+        }
+        record(self.serve_dir, self.row)
+        return report_dir
+
+    def check_vars(self, reader: RawInput) -> dict[str, Any]:
+        """The vars, as dbt's validators judge them for a past date; returns the vars of
+        the dates' builds."""
+        broken = current_problem(self.serve_dir)
+        if broken:
+            raise StageFailed("publish", f"nothing can be published: {broken}")
+        problems = unknown_vars(self.overrides)
+        if problems:
+            raise StageFailed("vars", "; ".join(problems))
+        past_vars = {**project_vars(self.overrides), **PAST_DATE_VARS}
+        code, output = run_dbt(
+            ["run-operation", "crm_validate_vars", "--vars", dumps_vars(past_vars)],
+            reader,
+            self.warehouse,
+            self.work_dir,
+            command=CHECK,
+        )
+        if code != 0:
+            raise StageFailed("vars", error_lines(output))
+        return past_vars
+
+    def check_input(self) -> None:
+        """A history describes one input: the published one."""
+        self.stage = "input"
+        try:
+            check_same_source(self.raw, served_release(self.serve_dir), new_source=False)
+        except StageFailed as exc:
+            raise StageFailed(
+                "input",
+                exc.reason.split("; nothing was replaced")[0]
+                + "; a history describes one input: publish the new one first with "
+                "`crm-value refresh --new-source`, then backfill",
+            ) from exc
+
+    def door(self, reader: RawInput, report_dir: Path) -> tuple[Any, dict]:
+        """The expectations at the door, once for every date; the door's result and the
+        files' stamps."""
+        from crm_value.door import BadRawFile, run_expectations  # GX imports slowly
+
+        _say(f"expectations at the door on {self.raw.describe()}")
+        stage_start = time.perf_counter()
+        dbt_vars = project_vars(self.overrides)
+        try:
+            door = run_expectations(reader, dbt_vars, self.row["started_at"], report_dir)
+            stamps = file_stamps(reader)
+        except BadRawFile as exc:
+            raise StageFailed("input", str(exc)) from exc
+        self.row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
+        self.row.update({f"{e}_raw_rows": n for e, n in door.input_rows.items()})
+        self.stage = "expectations"
+        if not door.success:
+            raise StageFailed("expectations", "; ".join(door.failures))
+        return door, stamps
+
+    def pending(self, as_of_date: dt.date) -> list[dt.date]:
+        """The planned dates not stored yet (all of them with --redo)."""
+        self.stage = "plan"
+        planned = _plan(self.args, as_of_date)
+        later = [day for day in planned if day >= as_of_date]
+        if later:
+            raise StageFailed(
+                "plan",
+                f"{len(later)} date(s) on or after the data's as_of_date "
+                f"{as_of_date} (e.g. {later[0]}): a refresh builds that date; "
+                "a backfill fills earlier ones",
+            )
+        have = set(history.stored_dates(self.serve_dir))
+        pending = [day for day in planned if self.args.redo or day not in have]
+        skipped = len(planned) - len(pending)
+        _say(
+            f"{len(planned)} dates planned, {skipped} already stored"
+            + ("" if not pending else f", {len(pending)} to build")
+        )
+        return pending
+
+    def build(self, reader: RawInput, past_vars: dict, pending: list, stamps: dict) -> None:
+        """Each pending date built, tested and stored, in one dbt process."""
+        self.stage = "build"
+        stage_start = time.perf_counter()
+        self.stored, failure = _build_dates(
+            reader, self.serve_dir, self.warehouse, past_vars, pending
+        )
+        self.row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
+        self.row["history_dates"] = ",".join(day.isoformat() for day in self.stored) or None
+        if failure:
+            raise StageFailed("build", failure)
+        if file_stamps(reader) != stamps:
+            raise StageFailed(
+                "input",
+                "a raw file changed while the backfill ran; the dates stored so "
+                "far were built from the earlier file: run with --redo",
+            )
+
+    def stages(self, report_dir: Path) -> None:
+        """Every stage in order; raises StageFailed."""
+        with literal_reader(self.raw) as reader:
+            past_vars = self.check_vars(reader)
+            self.check_input()
+            door, stamps = self.door(reader, report_dir)
+            pending = self.pending(door.as_of_date)
+            if pending:
+                self.build(reader, past_vars, pending, stamps)
+
+    def end(self, outcome: str, **facts: Any) -> None:
+        self.row.update(outcome=outcome, ended_at=utcnow(), **facts)
+        record(self.serve_dir, self.row)
+
+
 def backfill(
     raw: RawInput,
     serve_dir: Path,
@@ -112,145 +266,39 @@ def backfill(
     overrides: dict[str, Any],
 ) -> tuple[str, list[dt.date]]:
     """Store every planned date's snapshot; returns (outcome, dates stored by this run)."""
-    from crm_value.door import BadRawFile, run_expectations  # GX imports slowly
-
     serve_dir.mkdir(parents=True, exist_ok=True)
-    work_dir = serve_dir / ".work"
-    work_dir.mkdir(exist_ok=True)
-    stored: list[dt.date] = []
+    (serve_dir / ".work").mkdir(exist_ok=True)
+    run = _Backfill(raw, serve_dir, warehouse, args, overrides)
     with _lock(serve_dir):
-        started_at = utcnow()
-        run_id = uuid.uuid4().hex
-        report_dir = serve_dir / "runs" / f"{started_at:%Y%m%dT%H%M%S}Z-{run_id[:8]}-backfill"
-        report_dir.mkdir(parents=True)
-        with contextlib.suppress(run_history.HistoryError):
-            for crashed, outcome in run_history.mark_crashed(
-                serve_dir, started_at, getattr(current_release(serve_dir), "name", None)
-            ).items():
-                _say(f"an earlier run ({crashed}) died without finishing; marked {outcome}")
-        for leftover in clear_leftovers(serve_dir):
-            _say(f"removed {leftover}, left by a refresh that died while publishing")
-        prepare_history(serve_dir)
-        row: dict[str, Any] = {
-            "run_id": run_id,
-            "run_kind": "backfill",
-            "started_at": started_at,
-            "outcome": "running",
-            "raw_input": raw.describe(),
-            "dbt_vars": dumps_vars(overrides),
-            "report_dir": str(report_dir),
-        }
-        record(serve_dir, row)
-        stage = "vars"
+        report_dir = run.start()
         try:
-            broken = current_problem(serve_dir)
-            if broken:
-                raise StageFailed("publish", f"nothing can be published: {broken}")
-            problems = unknown_vars(overrides)
-            if problems:
-                raise StageFailed("vars", "; ".join(problems))
-            dbt_vars = project_vars(overrides)
-            past_vars = {**dbt_vars, **PAST_DATE_VARS}
-            with literal_reader(raw) as reader:
-                code, output = run_dbt(
-                    ["run-operation", "crm_validate_vars", "--vars", dumps_vars(past_vars)],
-                    reader,
-                    warehouse,
-                    work_dir,
-                    command=CHECK,
-                )
-                if code != 0:
-                    raise StageFailed("vars", error_lines(output))
-                stage = "input"
-                try:
-                    check_same_source(raw, served_release(serve_dir), new_source=False)
-                except StageFailed as exc:
-                    raise StageFailed(
-                        "input",
-                        exc.reason.split("; nothing was replaced")[0]
-                        + "; a history describes one input: publish the new one first with "
-                        "`crm-value refresh --new-source`, then backfill",
-                    ) from exc
-                _say(f"expectations at the door on {raw.describe()}")
-                stage_start = time.perf_counter()
-                try:
-                    door = run_expectations(reader, dbt_vars, started_at, report_dir)
-                    stamps = file_stamps(reader)
-                except BadRawFile as exc:
-                    raise StageFailed("input", str(exc)) from exc
-                row["expectations_seconds"] = round(time.perf_counter() - stage_start, 2)
-                row.update({f"{e}_raw_rows": n for e, n in door.input_rows.items()})
-                stage = "expectations"
-                if not door.success:
-                    raise StageFailed("expectations", "; ".join(door.failures))
-                stage = "plan"
-                planned = _plan(args, door.as_of_date)
-                later = [day for day in planned if day >= door.as_of_date]
-                if later:
-                    raise StageFailed(
-                        "plan",
-                        f"{len(later)} date(s) on or after the data's as_of_date "
-                        f"{door.as_of_date} (e.g. {later[0]}): a refresh builds that date; "
-                        "a backfill fills earlier ones",
-                    )
-                have = set(history.stored_dates(serve_dir))
-                pending = [day for day in planned if args.redo or day not in have]
-                skipped = len(planned) - len(pending)
-                _say(
-                    f"{len(planned)} dates planned, {skipped} already stored"
-                    + ("" if not pending else f", {len(pending)} to build")
-                )
-                if pending:
-                    stage = "build"
-                    stage_start = time.perf_counter()
-                    stored, failure = _build_dates(reader, serve_dir, warehouse, past_vars, pending)
-                    row["build_seconds"] = round(time.perf_counter() - stage_start, 2)
-                    row["history_dates"] = ",".join(day.isoformat() for day in stored) or None
-                    if failure:
-                        raise StageFailed("build", failure)
-                    if file_stamps(reader) != stamps:
-                        raise StageFailed(
-                            "input",
-                            "a raw file changed while the backfill ran; the dates stored so "
-                            "far were built from the earlier file: run with --redo",
-                        )
-            row.update(outcome="passed", ended_at=utcnow())
-            record(serve_dir, row)
-            return "passed", stored
+            run.stages(report_dir)
         except StageFailed as exc:
-            row.update(
-                outcome="failed",
-                failed_stage=exc.stage,
-                failure_reason=exc.reason,
-                ended_at=utcnow(),
-            )
-            record(serve_dir, row)
+            run.end("failed", failed_stage=exc.stage, failure_reason=exc.reason)
             _say(f"FAILED at stage '{exc.stage}': {exc.reason}")
-            _say(f"kept {len(stored)} date(s) this run stored; run it again to do the rest")
-            return "failed", stored
+            _say(f"kept {len(run.stored)} date(s) this run stored; run it again to do the rest")
+            return "failed", run.stored
         except KeyboardInterrupt as exc:
             signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-            row.update(
-                outcome="failed",
-                failed_stage=stage,
+            stored_now = history_since(serve_dir, run.row)
+            run.end(
+                "failed",
+                failed_stage=run.stage,
                 failure_reason=f"interrupted by {signal.Signals(signum).name} during stage "
-                f"'{stage}'; the dates stored so far are kept",
-                ended_at=utcnow(),
-                history_dates=",".join(day.isoformat() for day in history_since(serve_dir, row))
-                or None,
+                f"'{run.stage}'; the dates stored so far are kept",
+                history_dates=",".join(day.isoformat() for day in stored_now) or None,
             )
-            record(serve_dir, row)
             raise
         except Exception as exc:
             trace = report_dir / "traceback.txt"
             with contextlib.suppress(OSError):
                 trace.write_text(traceback.format_exc(), encoding="utf-8")
             reason = f"{type(exc).__name__}: {first_line(str(exc))} (traceback: {trace})"
-            row.update(outcome="failed", failed_stage=stage, failure_reason=reason)
-            row["ended_at"] = utcnow()
-            record(serve_dir, row)
-            _say(f"FAILED at stage '{stage}': {reason}")
-            return "failed", stored
+            run.end("failed", failed_stage=run.stage, failure_reason=reason)
+            _say(f"FAILED at stage '{run.stage}': {reason}")
+            return "failed", run.stored
+        run.end("passed")
+        return "passed", run.stored
 
 
 def history_since(serve_dir: Path, row: dict[str, Any]) -> list[dt.date]:
@@ -309,7 +357,8 @@ def _dates(text: str) -> list[dt.date]:
     return [_date(part) for part in text.split(",") if part.strip()]
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """`crm-value backfill`'s arguments."""
     parser = argparse.ArgumentParser(
         prog="crm-value backfill", description=__doc__.splitlines()[0].strip("`")
     )
@@ -333,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vars", help="dbt vars as YAML or JSON (not as_of_date)")
     parser.add_argument("--skip-freshness", action="store_true", help="for the final refresh")
     parser.add_argument("--keep-releases", type=int, default=3, help="for the final refresh")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _check_plan_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Exactly one way of naming the dates, each whole."""
     ranged = args.start is not None or args.end is not None
     if sum([bool(args.dates), args.last is not None, ranged]) != 1:
         parser.error("give exactly one of --from/--to, --last or --dates")
@@ -343,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--from {args.start} is after --to {args.end}")
     if args.last is not None and (args.last < 1 or args.every is None):
         parser.error("--last needs a count of at least 1 and --every")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_plan_args(parser, args)
     raw, overrides, serve_dir, warehouse, _ = where_to_work(parser, args)
     if "as_of_date" in overrides:
         parser.error("--vars may not set as_of_date: the backfill sets it for each date")

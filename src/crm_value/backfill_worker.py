@@ -84,21 +84,16 @@ def _keep_run_results(flags: list[str], day: dt.date) -> None:
 def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
-    from crm_value import history
     from crm_value.refresh_worker import parse_args
 
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     flags = argv[1:]
     serve_dir = Path(spec["serve_dir"])
     dates = [dt.date.fromisoformat(day) for day in spec["dates"]]
-
     # spec["vars"] are the vars of every past date (the backfill's PAST_DATE_VARS included)
     # but its as_of_date. The parse sees only the ones that shape the parsed project, as
     # the backfill's vars check and the refresh do, and reuses their parse; every other
     # var changes only what the SQL compiles to, never the graph.
-    def dbt_vars(day: dt.date) -> list[str]:
-        return ["--vars", json.dumps({**spec["vars"], "as_of_date": day.isoformat()})]
-
     parsed = dbtRunner().invoke(parse_args([*flags, "--vars", json.dumps(spec["vars"])]))
     if not parsed.success:
         _say(f"FAILED: the project did not parse: {parsed.exception}")
@@ -107,58 +102,60 @@ def main(argv: list[str]) -> int:
     first, later = _selections(parsed.result)
     for position, day in enumerate(dates):
         started = time.perf_counter()
-        selection = first if position == 0 else later
-        built = runner.invoke(
-            ["build", "--quiet", "--select", *selection, *BUILD_FLAGS, *flags, *dbt_vars(day)]
-        )
-        if not built.success:
-            _say(f"FAILED at {day}: " + "; ".join(_failures(built)))
+        day_flags = [*flags, "--vars", json.dumps({**spec["vars"], "as_of_date": day.isoformat()})]
+        failure = _store_date(runner, first if position == 0 else later, day_flags, serve_dir, day)
+        if failure:
+            _say(f"FAILED at {day}: {failure}")
             return 1
-        nodes = len(built.result.results)
-        _keep_run_results(flags, day)
-        compiled = runner.invoke(
-            [
-                "compile",
-                "--log-level",  # --quiet would still print the compiled SQL
-                "none",
-                "--select",
-                SNAPSHOT_MODEL,
-                "--indirect-selection",
-                "empty",
-                *flags,
-                *dbt_vars(day),
-            ]
-        )
-        if not compiled.success:
-            _say(f"FAILED at {day}: {SNAPSHOT_MODEL} did not compile: {compiled.exception}")
-            return 1
-        (snapshot_sql,) = (node.node.compiled_code for node in compiled.result.results)
-        tmp = history.temporary_file(serve_dir, day)
-        try:
-            exported = runner.invoke(
-                [
-                    "run-operation",
-                    "crm_export_tier_snapshot",
-                    "--args",
-                    json.dumps({"path": str(tmp), "dim_customers_sql": snapshot_sql}),
-                    "--quiet",
-                    *flags,
-                    *dbt_vars(day),
-                ]
-            )
-            if not exported.success:
-                _say(f"FAILED at {day}: the snapshot was not exported: {exported.exception}")
-                return 1
-            history.commit(tmp, serve_dir, day)
-        except OSError as exc:
-            _say(f"FAILED at {day}: the snapshot could not be stored: {exc}")
-            return 1
-        finally:
-            tmp.unlink(missing_ok=True)
         seconds = time.perf_counter() - started
-        _say(f"stored {day}: {nodes} models and tests passed ({seconds:.1f} s)")
         print(f"CRM-BACKFILL-STORED {day.isoformat()} {seconds:.2f}", flush=True)
     return 0
+
+
+def _store_date(
+    runner: Any, selection: list[str], flags: list[str], serve_dir: Path, day: dt.date
+) -> str | None:
+    """Build and test one date's selection, then export its snapshot into the history
+    store; None when stored, else why not."""
+    from crm_value import history
+
+    started = time.perf_counter()
+    built = runner.invoke(["build", "--quiet", "--select", *selection, *BUILD_FLAGS, *flags])
+    if not built.success:
+        return "; ".join(_failures(built))
+    nodes = len(built.result.results)
+    _keep_run_results(flags, day)
+    compiled = runner.invoke(
+        [
+            "compile",
+            "--log-level",  # --quiet would still print the compiled SQL
+            "none",
+            "--select",
+            SNAPSHOT_MODEL,
+            "--indirect-selection",
+            "empty",
+            *flags,
+        ]
+    )
+    if not compiled.success:
+        return f"{SNAPSHOT_MODEL} did not compile: {compiled.exception}"
+    (snapshot_sql,) = (node.node.compiled_code for node in compiled.result.results)
+    tmp = history.temporary_file(serve_dir, day)
+    try:
+        args = json.dumps({"path": str(tmp), "dim_customers_sql": snapshot_sql})
+        exported = runner.invoke(
+            ["run-operation", "crm_export_tier_snapshot", "--args", args, "--quiet", *flags]
+        )
+        if not exported.success:
+            return f"the snapshot was not exported: {exported.exception}"
+        history.commit(tmp, serve_dir, day)
+    except OSError as exc:
+        return f"the snapshot could not be stored: {exc}"
+    finally:
+        tmp.unlink(missing_ok=True)
+    seconds = time.perf_counter() - started
+    _say(f"stored {day}: {nodes} models and tests passed ({seconds:.1f} s)")
+    return None
 
 
 if __name__ == "__main__":

@@ -226,35 +226,9 @@ def refresh(
         started_at = utcnow()
         run_id = uuid.uuid4().hex
         run_name = f"{started_at:%Y%m%dT%H%M%S}Z-{run_id[:8]}"
-        report_dir = serve_dir / "runs" / run_name
-        report_dir.mkdir(parents=True)
-        damaged = run_history.set_aside_if_damaged(serve_dir)
-        if damaged:
-            say(f"warning: {damaged}")
         before = current_release(serve_dir)
-        try:
-            settled = run_history.mark_crashed(
-                serve_dir, started_at, before.name if before else None
-            )
-        except run_history.HistoryError as exc:
-            settled = {}
-            say(f"warning: the run history could not be written: {exc}")
-        for crashed, outcome in settled.items():
-            say(f"an earlier refresh ({crashed}) died without finishing; marked {outcome}")
-        for leftover in clear_leftovers(serve_dir):
-            say(f"removed {leftover}, left by a refresh that died while publishing")
-        prepare_history(serve_dir)
-        row: dict[str, Any] = {
-            "run_id": run_id,
-            "run_kind": "refresh",
-            "started_at": started_at,
-            "outcome": "running",
-            "raw_input": raw.describe(),
-            "dbt_vars": dumps_vars(overrides or {}),
-            "report_dir": str(report_dir),
-            "warnings": f"run history set aside: {damaged}" if damaged else None,
-        }
-        record(serve_dir, row)
+        row = _start_run(serve_dir, run_name, run_id, started_at, raw, overrides)
+        report_dir = Path(row["report_dir"])
         result = RefreshResult(run_id, "running", report_dir=report_dir, row=row)
         run = Run(
             raw, serve_dir, warehouse, project_vars(overrides), started_at, run_name, row, options
@@ -269,23 +243,7 @@ def refresh(
                 result.release = run.stages()
             result.outcome = "passed"
         except StageFailed as exc:
-            row.update(
-                outcome="failed",
-                failed_stage=exc.stage,
-                failure_reason=exc.reason,
-                ended_at=utcnow(),
-            )
-            record(serve_dir, row)
-            result.outcome, result.failed_stage, result.failure_reason = (
-                "failed",
-                exc.stage,
-                exc.reason,
-            )
-            kept = before.name if before else "none published yet"
-            if current_problem(serve_dir):
-                kept = "none switched; `current` is not a link"
-            say(f"FAILED at stage '{exc.stage}': {exc.reason}")
-            say(f"the published marts are unchanged (current release: {kept})")
+            _settle_failed(run, before, result, exc)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through Interrupted
             run.worker.stop()
             signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
@@ -295,18 +253,79 @@ def refresh(
             say(f"INTERRUPTED: {row['failure_reason']}")
         except Exception as exc:  # a bug or an unforeseen fault: a line, not a traceback
             run.worker.stop()
-            trace = report_dir / "traceback.txt"
-            with contextlib.suppress(OSError):
-                trace.write_text(traceback.format_exc(), encoding="utf-8")
-            reason = f"{type(exc).__name__}: {first_line(str(exc))} (traceback: {trace})"
-            _settle_unexpected(run, before, result, reason)
-            say(f"FAILED at stage '{result.failed_stage or run.stage}': {reason}")
+            _settle_error(run, before, result, exc)
         finally:
             run.worker.close()  # a run that stopped before its build: the worker is idle
             with contextlib.suppress(OSError):
                 _prune_reports(serve_dir / "runs")
         result.row = row
         return result
+
+
+def _start_run(
+    serve_dir: Path,
+    run_name: str,
+    run_id: str,
+    started_at: dt.datetime,
+    raw: RawInput,
+    overrides: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Under the lock, before the stages: the run's report folder, what a dead run left
+    settled (its history row, a half-written release, the tier history), and the run's
+    own row recorded as running. Returns the row."""
+    report_dir = serve_dir / "runs" / run_name
+    report_dir.mkdir(parents=True)
+    damaged = run_history.set_aside_if_damaged(serve_dir)
+    if damaged:
+        say(f"warning: {damaged}")
+    before = current_release(serve_dir)
+    try:
+        settled = run_history.mark_crashed(serve_dir, started_at, before.name if before else None)
+    except run_history.HistoryError as exc:
+        settled = {}
+        say(f"warning: the run history could not be written: {exc}")
+    for crashed, outcome in settled.items():
+        say(f"an earlier refresh ({crashed}) died without finishing; marked {outcome}")
+    for leftover in clear_leftovers(serve_dir):
+        say(f"removed {leftover}, left by a refresh that died while publishing")
+    prepare_history(serve_dir)
+    row: dict[str, Any] = {
+        "run_id": run_id,
+        "run_kind": "refresh",
+        "started_at": started_at,
+        "outcome": "running",
+        "raw_input": raw.describe(),
+        "dbt_vars": dumps_vars(overrides or {}),
+        "report_dir": str(report_dir),
+        "warnings": f"run history set aside: {damaged}" if damaged else None,
+    }
+    record(serve_dir, row)
+    return row
+
+
+def _settle_failed(run: Run, before: Path | None, result: RefreshResult, exc: StageFailed) -> None:
+    """Record a run a guard stopped, and say which release is still published."""
+    run.row.update(
+        outcome="failed", failed_stage=exc.stage, failure_reason=exc.reason, ended_at=utcnow()
+    )
+    record(run.serve_dir, run.row)
+    result.outcome, result.failed_stage, result.failure_reason = "failed", exc.stage, exc.reason
+    kept = before.name if before else "none published yet"
+    if current_problem(run.serve_dir):
+        kept = "none switched; `current` is not a link"
+    say(f"FAILED at stage '{exc.stage}': {exc.reason}")
+    say(f"the published marts are unchanged (current release: {kept})")
+
+
+def _settle_error(run: Run, before: Path | None, result: RefreshResult, exc: Exception) -> None:
+    """Record a run an unexpected error ended: one line said, the traceback kept in the
+    run's report folder."""
+    trace = Path(run.row["report_dir"]) / "traceback.txt"
+    with contextlib.suppress(OSError):
+        trace.write_text(traceback.format_exc(), encoding="utf-8")
+    reason = f"{type(exc).__name__}: {first_line(str(exc))} (traceback: {trace})"
+    _settle_unexpected(run, before, result, reason)
+    say(f"FAILED at stage '{result.failed_stage or run.stage}': {reason}")
 
 
 def _settle_unexpected(run: Run, before: Path | None, result: RefreshResult, reason: str) -> None:
@@ -402,7 +421,8 @@ def where_to_work(
     return raw, overrides, serve_dir, warehouse, target
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """`crm-value refresh`'s arguments."""
     parser = argparse.ArgumentParser(prog="crm-value refresh", description=__doc__.splitlines()[0])
     parser.add_argument("--raw-dir", help="raw files folder (default: $CRM_RAW_DIR, else demo)")
     parser.add_argument("--format", choices=["csv", "parquet"], help="default: $CRM_RAW_FORMAT")
@@ -446,6 +466,11 @@ def main(argv: list[str] | None = None) -> int:
         help="a raw folder's file that was read and has since changed is read again, and "
         "one that is gone is left out (default: either stops the refresh)",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.keep_releases < 1:
         parser.error("--keep-releases must be at least 1")
