@@ -29,27 +29,13 @@ from pathlib import Path
 
 import duckdb
 
+from crm_value import contract
 from crm_value.publish import _write_release
 
 FIRST = dt.date(2025, 1, 1)
-# The mart's tier columns (crm_tier_scheme_columns in the project's macros), copied: the
-# bench times the table's shape (25 columns), not the rules that fill it, and runs
-# without dbt. A scheme added to the mart and not here makes the bench a column narrower.
-SCHEMES = [
-    "abc_class",
-    "pyramid_tier",
-    "rfm8_segment",
-    "rfm_segment",
-    "loyalty_type",
-    "lifecycle_stage",
-    "quality_tier",
-    "purchasing_power",
-    "purchase_frequency",
-    "purchase_potential",
-    "satisfaction",
-    "loyalty",
-    "churn_risk",
-]
+# The mart's tier columns: the macro crm_tier_scheme_columns, rendered without dbt (the
+# bench times the table's shape, not the rules that fill it).
+SCHEMES = list(contract.tier_scheme_columns().values())
 
 
 def _snapshot(day: dt.date, customers: int) -> str:

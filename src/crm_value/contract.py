@@ -1,12 +1,13 @@
-"""The project's rules as the dbt macros write them, for the Python that runs before dbt.
+"""The project's rules as the dbt macros write them, for the Python outside dbt.
 
 The door (crm_value.door) judges the raw files before any model builds, by the same
 rules the staging applies: the raw-file contract, how a raw text value is typed, the
 latest timestamp a row may carry, the rejected-share bound of an entity, the analysis
-date a build would resolve and DuckDB's CSV reader options. Each rule is written once,
-as a dbt macro (or, for the reader options, a var). This module renders those macros
-with plain Jinja, the way dbt renders them for DuckDB, so the door never restates one:
-change a macro and the door follows.
+date a build would resolve and DuckDB's CSV reader options. The dashboard names the tier
+schemes and value dimensions as the marts do. Each rule is written once, as a dbt macro
+(or, for the reader options, a var). This module renders those macros with plain Jinja,
+the way dbt renders them for DuckDB, so no Python restates one: change a macro and the
+door and the dashboard follow.
 
 What the renderer provides is what these macros use: `return` (a macro's value, as in
 dbt), `var` (the project's vars with the run's overrides), `adapter.dispatch` (the
@@ -220,3 +221,14 @@ def profile_field_filled_sql(field: str) -> str:
     """Whether one profile field counts as filled (macro crm_profile_field_filled); null
     where the field does not apply to the customer."""
     return render("crm_profile_field_filled", field)
+
+
+def tier_scheme_columns() -> dict[str, str]:
+    """Every tier scheme and the dim_customers column holding its tier (macro
+    crm_tier_scheme_columns)."""
+    return dict(render("crm_tier_scheme_columns"))
+
+
+def value_dimensions() -> tuple[str, ...]:
+    """The six value dimensions, in order (macro crm_value_dimensions)."""
+    return tuple(render("crm_value_dimensions"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from crm_value import contract
 from crm_value.dashboard import texts
 from crm_value.dashboard.data import Serving
 
@@ -18,31 +19,11 @@ FILTER_COLUMNS = ("region", "customer_type", "acquisition_channel")
 BLANK = "\u2205"  # a filter option standing for "no value" (null)
 LABEL_COLUMNS = {"en": "tier_label_en", "zh": "tier_label_zh"}
 ACTION_COLUMNS = {"en": "recommended_actions_en", "zh": "recommended_actions_zh"}
-# Every tier scheme and the dim_customers (and tier history) column holding its tier, as
-# the dbt macro crm_tier_scheme_columns lists them.
-SCHEME_COLUMNS = {
-    "abc": "abc_class",
-    "pyramid": "pyramid_tier",
-    "rfm8": "rfm8_segment",
-    "rfm_segment": "rfm_segment",
-    "loyalty_type": "loyalty_type",
-    "lifecycle_stage": "lifecycle_stage",
-    "quality": "quality_tier",
-    "purchasing_power": "purchasing_power",
-    "purchase_frequency": "purchase_frequency",
-    "purchase_potential": "purchase_potential",
-    "satisfaction": "satisfaction",
-    "loyalty": "loyalty",
-    "churn_risk": "churn_risk",
-}
-VALUE_DIMENSIONS = (
-    "purchasing_power",
-    "purchase_frequency",
-    "purchase_potential",
-    "satisfaction",
-    "loyalty",
-    "churn_risk",
-)
+# Every tier scheme and the dim_customers (and tier history) column holding its tier, and
+# the six value dimensions: the dbt macros crm_tier_scheme_columns and
+# crm_value_dimensions themselves, rendered (crm_value.contract).
+SCHEME_COLUMNS: dict[str, str] = contract.tier_scheme_columns()
+VALUE_DIMENSIONS: tuple[str, ...] = contract.value_dimensions()
 NOT_IN_SCOPE = "not_in_scope"
 
 # Why no contacts are shown (Serving.restricted_state): the text key.
