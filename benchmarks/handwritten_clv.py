@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import hyp2f1
 
-from crm_value.clv import fit_order_value, fit_purchase_models, pareto_nbd_log_f
+from crm_value.clv import Fit, fit_order_value, fit_purchase_models, pareto_nbd_log_f
 
 UNIT, HORIZON, HOLDOUT = 7, 365 / 7, 273 / 7
 
@@ -81,29 +81,36 @@ def store(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> Non
     con.unregister(f"{name}_frame")
 
 
-def run(con: duckdb.DuckDBPyConnection) -> None:
-    d = con.execute("SELECT * FROM clv_inputs").df()
-    x, t_x, big_t = (d[c].to_numpy(dtype=float) for c in ("x", "t_x", "big_t"))
-    m_x = d["m_x"].fillna(0).to_numpy(dtype=float)
-    full = fit_purchase_models(x, t_x, big_t)
-    gamma_gamma = fit_order_value(x, m_x)
-    cal = d[d["is_calibration"]].reset_index(drop=True)
-    xc, txc, tc = (cal[c].to_numpy(dtype=float) for c in ("x_cal", "t_x_cal", "big_t_cal"))
-    mc = cal["m_x_cal"].fillna(0).to_numpy(dtype=float)
-    calibration = fit_purchase_models(xc, txc, tc)
-    gamma_gamma_cal = fit_order_value(xc, mc)
+def floats(frame: pd.DataFrame, *names: str) -> tuple[np.ndarray, ...]:
+    return tuple(frame[name].to_numpy(dtype=float) for name in names)
 
-    # Scores: BG/NBD (the default clv_model) and Gamma-Gamma.
-    bgnbd, gg = full["bgnbd"].params, gamma_gamma.params
+
+def mean_value(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """The average value of a repeat purchase day; 0 for a customer with none."""
+    return frame[name].fillna(0).to_numpy(dtype=float)
+
+
+def score(con: duckdb.DuckDBPyConnection, d: pd.DataFrame) -> None:
+    """Every customer scored with BG/NBD (the default clv_model) and Gamma-Gamma, both fitted
+    on the full period, into `clv`."""
+    x, t_x, big_t = floats(d, "x", "t_x", "big_t")
+    m_x = mean_value(d, "m_x")
+    bgnbd = fit_purchase_models(x, t_x, big_t)["bgnbd"].params
+    gg = fit_order_value(x, m_x).params
     d["p_alive"], d["expected_purchases"] = p_alive_and_expected(
         "bgnbd", bgnbd, x, t_x, big_t, HORIZON
     )
     d["clv"] = d["expected_purchases"] * order_value(gg, x, m_x)
     store(con, "clv", d[["customer_id", "p_alive", "expected_purchases", "clv"]])
 
-    # The backtest of every purchase model.
+
+def backtest_frame(cal: pd.DataFrame, calibration: dict[str, Fit]) -> pd.DataFrame:
+    """Each calibration customer's holdout purchase days as every purchase model predicts
+    them, and her order value as Gamma-Gamma does, next to what she did."""
+    xc, txc, tc = floats(cal, "x_cal", "t_x_cal", "big_t_cal")
+    mc = mean_value(cal, "m_x_cal")
+    value = np.round(order_value(fit_order_value(xc, mc).params, xc, mc), 2)
     frames = []
-    value = np.round(order_value(gamma_gamma_cal.params, xc, mc), 2)
     for model, fit in calibration.items():
         alive, predicted = p_alive_and_expected(model, fit.params, xc, txc, tc, HOLDOUT)
         frames.append(
@@ -120,8 +127,12 @@ def run(con: duckdb.DuckDBPyConnection) -> None:
                 }
             )
         )
-    backtest = pd.concat(frames, ignore_index=True)
-    store(con, "clv_backtest", backtest)
+    return pd.concat(frames, ignore_index=True)
+
+
+def backtest_summary(backtest: pd.DataFrame) -> pd.DataFrame:
+    """The backtest per model and calibration frequency (0 to 7+), and per model in total.
+    Adds its `bucket` and `error` columns to `backtest` rather than copy a large frame."""
     backtest["bucket"] = np.minimum(backtest["x"], 7).astype(int).astype(str).replace("7", "7+")
     backtest["error"] = backtest["predicted"] - backtest["actual"]
     groups = list(backtest.groupby(["model", "bucket"]))
@@ -147,9 +158,15 @@ def run(con: duckdb.DuckDBPyConnection) -> None:
                 else None,
             }
         )
-    store(con, "clv_backtest_summary", pd.DataFrame(rows))
+    return pd.DataFrame(rows)
 
-    # The tracking: cumulative repeat purchase days per week, actual and predicted.
+
+def backtest_tracking(
+    con: duckdb.DuckDBPyConnection, cal: pd.DataFrame, calibration: dict[str, Fit]
+) -> pd.DataFrame:
+    """Cumulative repeat purchase days of the calibration customers at each week's end from
+    the first one's first purchase to the as-of date: actual, and as every purchase model
+    predicts them per cohort of first purchase date."""
     as_of, cal_end = con.execute(
         "SELECT getvariable('as_of_date'), getvariable('calibration_end')"
     ).fetchall()[0]
@@ -184,7 +201,20 @@ def run(con: duckdb.DuckDBPyConnection) -> None:
                     "predicted": float((weight[keep] * expected).sum()),
                 }
             )
-    store(con, "clv_backtest_tracking", pd.DataFrame(tracking))
+    return pd.DataFrame(tracking)
+
+
+def run(con: duckdb.DuckDBPyConnection) -> None:
+    """The scores, then the backtest of every purchase model fitted on the calibration
+    period: the four tables of the module docstring."""
+    d = con.execute("SELECT * FROM clv_inputs").df()
+    cal = d[d["is_calibration"]].reset_index(drop=True)
+    score(con, d)
+    calibration = fit_purchase_models(*floats(cal, "x_cal", "t_x_cal", "big_t_cal"))
+    backtest = backtest_frame(cal, calibration)
+    store(con, "clv_backtest", backtest)
+    store(con, "clv_backtest_summary", backtest_summary(backtest))
+    store(con, "clv_backtest_tracking", backtest_tracking(con, cal, calibration))
 
 
 if __name__ == "__main__":

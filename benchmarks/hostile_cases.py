@@ -834,6 +834,108 @@ def history_set_aside(ctx: Ctx, res: Result) -> None:
 BUILDING = "OK created sql table model"
 
 
+@dataclass
+class Watched:
+    """A refresh started in a session of its own, its merged output read line by line by a
+    thread that sets `seen` once a line holds the trigger."""
+
+    proc: subprocess.Popen
+    lines: list[str]
+    seen: threading.Event
+    reader: threading.Thread
+
+
+def start_watched(ctx: Ctx, trigger: str) -> Watched:
+    cmd = refresh_cmd(ctx)
+    ctx.runs.append(cmd)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ctx.root,
+        env=refresh_env(ctx),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if trigger in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return Watched(proc, lines, seen, reader)
+
+
+def saw_trigger(watched: Watched) -> bool:
+    """Wait for the trigger until the output ends or CASE_TIMEOUT passes."""
+    deadline = time.monotonic() + CASE_TIMEOUT
+    while not watched.seen.is_set() and watched.reader.is_alive() and time.monotonic() < deadline:
+        watched.seen.wait(1)
+    return watched.seen.is_set()
+
+
+def strike(ctx: Ctx, pid: int, how: str) -> None:
+    """What `interrupted` does once the trigger shows (its docstring says which is which)."""
+    if how == "touch":
+        with open(ctx.file("orders"), "a", encoding="utf-8") as handle:
+            handle.write("O950,C001,2025-06-02 10:00:00,completed,1,50.00,20.00,web\n")
+        ctx.rows["orders"] += 1
+    elif how == "term":
+        os.kill(pid, signal.SIGTERM)
+    elif how == "int":
+        os.killpg(pid, signal.SIGINT)
+    else:
+        os.kill(pid, signal.SIGKILL)
+
+
+def wait_out(ctx: Ctx, watched: Watched, how: str) -> int:
+    """The refresh's exit code, within 90 s of `how` or killed; then, a few seconds on, no
+    dbt child of this case may still run (any left is a FAIL, and killed)."""
+    proc = watched.proc
+    try:
+        code = proc.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        ctx.fails.append(f"the refresh did not end within 90 s of {how}")
+        killpg(proc)
+        code = proc.wait()
+    time.sleep(3)
+    survivors = dbt_survivors(ctx)
+    if survivors:
+        ctx.fails.append(f"dbt child process(es) {survivors} survived {how}")
+        for pid in survivors:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    watched.reader.join(30)
+    return code
+
+
+def after_kill9(ctx: Ctx, before: dict[str, str], code: int, out: str) -> Outcome:
+    """kill -9: nothing may have changed, the run stays `running`; the next refresh marks
+    it crashed and publishes. The outcome is that second refresh's."""
+    ctx.notes.append(f"kill -9: exit {code}")
+    if fingerprint(ctx.serve) != before:
+        ctx.fails.append("the published files changed after kill -9 mid-build")
+    last = history(ctx.serve)[-1]
+    ctx.notes.append(f"after kill -9 the history says {last['outcome']}")
+    if TRACEBACK in out:
+        ctx.fails.append("a traceback in the killed run's output")
+    second = run_refresh(ctx)
+    if "died without finishing" not in second.out:
+        ctx.warns.append("the next refresh does not say an earlier one died")
+    outcomes = [r["outcome"] for r in history(ctx.serve)]
+    ctx.notes.append(f"history outcomes: {outcomes}")
+    if "crashed" not in outcomes:
+        ctx.fails.append("the killed run is not marked crashed")
+    return second
+
+
 def interrupted(how: str, trigger: str = BUILDING) -> Callable[[Ctx], Outcome]:
     """Start a refresh, wait until its output shows `trigger` (by default: dbt has built a
     model), then `how`: term: SIGTERM to the refresh process; int: SIGINT to its process
@@ -842,81 +944,17 @@ def interrupted(how: str, trigger: str = BUILDING) -> Callable[[Ctx], Outcome]:
 
     def driver(ctx: Ctx) -> Outcome:
         before = fingerprint(ctx.serve)
-        cmd = refresh_cmd(ctx)
-        ctx.runs.append(cmd)
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ctx.root,
-            env=refresh_env(ctx),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        lines: list[str] = []
-        building = threading.Event()
-
-        def read() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                lines.append(line)
-                if trigger in line:
-                    building.set()
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        deadline = time.monotonic() + CASE_TIMEOUT
-        while not building.is_set() and reader.is_alive() and time.monotonic() < deadline:
-            building.wait(1)
-        if not building.is_set():
-            killpg(proc)
-            proc.wait()
-            return Outcome(None, "".join(lines) + f"\n[hostile] never saw {trigger!r}")
-        if how == "touch":
-            with open(ctx.file("orders"), "a", encoding="utf-8") as handle:
-                handle.write("O950,C001,2025-06-02 10:00:00,completed,1,50.00,20.00,web\n")
-            ctx.rows["orders"] += 1
-        elif how == "term":
-            os.kill(proc.pid, signal.SIGTERM)
-        elif how == "int":
-            os.killpg(proc.pid, signal.SIGINT)
-        else:
-            os.kill(proc.pid, signal.SIGKILL)
-        try:
-            code = proc.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            ctx.fails.append(f"the refresh did not end within 90 s of {how}")
-            killpg(proc)
-            code = proc.wait()
-        time.sleep(3)
-        survivors = dbt_survivors(ctx)
-        if survivors:
-            ctx.fails.append(f"dbt child process(es) {survivors} survived {how}")
-            for pid in survivors:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        reader.join(30)
-        out = "".join(lines)
+        watched = start_watched(ctx, trigger)
+        if not saw_trigger(watched):
+            killpg(watched.proc)
+            watched.proc.wait()
+            return Outcome(None, "".join(watched.lines) + f"\n[hostile] never saw {trigger!r}")
+        strike(ctx, watched.proc.pid, how)
+        code = wait_out(ctx, watched, how)
+        out = "".join(watched.lines)
         if how != "kill":
             return Outcome(code, out)
-        # kill -9: nothing may have changed, the run stays `running`; the next refresh
-        # marks it crashed and publishes.
-        ctx.notes.append(f"kill -9: exit {code}")
-        if fingerprint(ctx.serve) != before:
-            ctx.fails.append("the published files changed after kill -9 mid-build")
-        last = history(ctx.serve)[-1]
-        ctx.notes.append(f"after kill -9 the history says {last['outcome']}")
-        if TRACEBACK in out:
-            ctx.fails.append("a traceback in the killed run's output")
-        second = run_refresh(ctx)
-        if "died without finishing" not in second.out:
-            ctx.warns.append("the next refresh does not say an earlier one died")
-        outcomes = [r["outcome"] for r in history(ctx.serve)]
-        ctx.notes.append(f"history outcomes: {outcomes}")
-        if "crashed" not in outcomes:
-            ctx.fails.append("the killed run is not marked crashed")
-        return second
+        return after_kill9(ctx, before, code, out)
 
     return driver
 
@@ -1390,8 +1428,13 @@ def recon_check(ctx: Ctx, res: Result) -> None:
     res.fails.extend(f"rows: {line}" for line in bad)
 
 
-def run_case(case: Case, base: Baseline, root: Path) -> Result:
-    started = time.perf_counter()
+# A run's row in run_history.parquet; None when the case's refresh recorded none.
+Row = dict[str, Any] | None
+
+
+def prepare(case: Case, base: Baseline, root: Path) -> Ctx:
+    """The case's world: its own copy of the clean fixture and of the baseline serving
+    folder (without its work folder), broken by the case's setup."""
     croot = root / "cases" / case.name
     croot.mkdir(parents=True)
     raw = croot / "raw"
@@ -1399,35 +1442,44 @@ def run_case(case: Case, base: Baseline, root: Path) -> Result:
     serve = croot / "serve"
     shutil.copytree(base.serve, serve, symlinks=True, ignore=shutil.ignore_patterns(".work"))
     ctx = Ctx(croot, raw, serve, croot / "work.duckdb", base.work)
-    res = Result(case.name, case.expect, what=case.what)
     if case.setup:
         case.setup(ctx)
     if ctx.adopt:
         adopt(serve, ctx.raw, ctx.fmt)
-    before = fingerprint(serve)
-    before_ids = {r["run_id"] for r in history(serve)}
-    outcome = (case.driver or run_refresh)(ctx)
+    return ctx
+
+
+def record(ctx: Ctx, res: Result, outcome: Outcome, before_ids: set[str]) -> Row:
+    """What the user saw and the history row of the case's last new run (None: no new
+    run was recorded), the case's folder written $CASE."""
     res.code = outcome.code
     text = outcome.out + "\n" + outcome.err
     res.traceback = TRACEBACK in text
-    res.output = text.replace(str(croot), "$CASE")  # a case's name must not match a check
-    res.first_line = first_line(text).replace(str(croot), "$CASE")
-    new = [r for r in history(serve) if r["run_id"] not in before_ids]
+    res.output = text.replace(str(ctx.root), "$CASE")  # a case's name must not match a check
+    res.first_line = first_line(text).replace(str(ctx.root), "$CASE")
+    new = [r for r in history(ctx.serve) if r["run_id"] not in before_ids]
     last = new[-1] if new else None
     if last:
         res.history = last["outcome"] + (f":{last['failed_stage']}" if last["failed_stage"] else "")
-        res.reason = (last["failure_reason"] or "").replace(str(croot), "$CASE")
+        res.reason = (last["failure_reason"] or "").replace(str(ctx.root), "$CASE")
     else:
         res.history = "no run recorded"
     res.reason = res.reason or res.first_line
-    after = fingerprint(serve)
+    return last
+
+
+def judge_files(res: Result, before: dict[str, str], after: dict[str, str], last: Row) -> None:
+    """Published or not; a refused refresh must leave every published file as it was."""
     res.published = after["current"] != before["current"]
-    failed = res.code != 0
-    if failed and not (last and last["outcome"] == "passed"):
+    if res.code != 0 and not (last and last["outcome"] == "passed"):
         res.same = "yes" if after == before else "NO"
         if after != before:
             changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
             res.fails.append(f"published files changed on a refused refresh: {changed[:4]}")
+
+
+def judge_exit(case: Case, res: Result, last: Row) -> None:
+    """The exit code against what the case expects, what was published and the history."""
     if res.traceback:
         res.fails.append("the user saw a Python traceback")
     if res.code is None:
@@ -1443,9 +1495,13 @@ def run_case(case: Case, base: Baseline, root: Path) -> Result:
         (res.fails if res.code in (0, 1) else res.warns).append(message)
     if res.code == 1 and not last:
         res.fails.append("exit 1 but no run was recorded")
+
+
+def judge_reason(res: Result, last: Row) -> None:
+    """A failed run says why, in plain text, and is closed in the history."""
     if last and last["outcome"] != "passed" and last["ended_at"] is None:
         res.warns.append("the failed run has no ended_at")
-    if failed and not res.first_line:
+    if res.code != 0 and not res.first_line:
         res.warns.append("the user saw no reason")
     if "\x1b[" in res.reason or "\x1b[" in res.first_line:
         res.warns.append("terminal colour codes in the message / recorded failure_reason")
@@ -1454,30 +1510,53 @@ def run_case(case: Case, base: Baseline, root: Path) -> Result:
             "recorded as failed_stage 'vars' for a reason that is not about a var: "
             + cut(res.reason, 200)
         )
-    if res.published:
-        recon_check(ctx, res)
-    leftover = [p.name for p in (serve / "releases").glob(".tmp-*")]
-    leftover += [p.name for p in serve.glob(".current.*.tmp")]
+
+
+def judge_leftovers(ctx: Ctx, res: Result) -> None:
+    """No half-published release, no `current` link being switched, no raw folder alias."""
+    leftover = [p.name for p in (ctx.serve / "releases").glob(".tmp-*")]
+    leftover += [p.name for p in ctx.serve.glob(".current.*.tmp")]
     if leftover:
         res.fails.append(f"leftovers after the run: {leftover}")
     for alias in Path(tempfile.gettempdir()).glob("crm-raw-*/raw"):
         with contextlib.suppress(OSError):
             if Path(os.readlink(alias)) == ctx.raw.resolve():
                 res.warns.append(f"the alias {alias} to the raw folder was left behind")
-    if case.check:
-        try:
-            case.check(ctx, res)
-        except Exception as exc:  # a check that cannot read what it needs says so
-            res.warns.append(f"check failed: {type(exc).__name__}: {exc}")
+
+
+def gather(case: Case, ctx: Ctx, res: Result) -> None:
+    """The setup's and the driver's findings first, then how to reproduce the case."""
     res.fails[:0] = ctx.fails
     res.warns[:0] = ctx.warns
     res.notes[:0] = ctx.notes
     res.repro = [
         f"setup: {case.what}",
-        *(f"run: (cd {shlex.quote(str(croot))} && {shlex.join(cmd)})" for cmd in ctx.runs),
+        *(f"run: (cd {shlex.quote(str(ctx.root))} && {shlex.join(cmd)})" for cmd in ctx.runs),
     ]
     if ctx.env:
         res.repro.append("env: " + " ".join(f"{k}={shlex.quote(v)}" for k, v in ctx.env.items()))
+
+
+def run_case(case: Case, base: Baseline, root: Path) -> Result:
+    started = time.perf_counter()
+    ctx = prepare(case, base, root)
+    res = Result(case.name, case.expect, what=case.what)
+    before = fingerprint(ctx.serve)
+    before_ids = {r["run_id"] for r in history(ctx.serve)}
+    outcome = (case.driver or run_refresh)(ctx)
+    last = record(ctx, res, outcome, before_ids)
+    judge_files(res, before, fingerprint(ctx.serve), last)
+    judge_exit(case, res, last)
+    judge_reason(res, last)
+    if res.published:
+        recon_check(ctx, res)
+    judge_leftovers(ctx, res)
+    if case.check:
+        try:
+            case.check(ctx, res)
+        except Exception as exc:  # a check that cannot read what it needs says so
+            res.warns.append(f"check failed: {type(exc).__name__}: {exc}")
+    gather(case, ctx, res)
     res.seconds = time.perf_counter() - started
     return res
 
@@ -1519,7 +1598,7 @@ def print_findings(results: list[Result]) -> None:
             print(f"  {line}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run the cases whose name matches this regex")
     parser.add_argument("--jobs", type=int, default=1, help="cases run at once (default 1)")
@@ -1527,7 +1606,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the case folders")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def run_one(case: Case, base: Baseline, root: Path) -> Result:
+    """One case, its progress line printed as it ends; a harness failure is a WARN."""
+    try:
+        res = run_case(case, base, root)
+    except Exception as exc:  # the harness itself failed on this case
+        res = Result(case.name, case.expect, what=case.what, history="harness error")
+        res.warns.append(f"harness error: {type(exc).__name__}: {exc}")
+    print(
+        f"[hostile] {res.name:<26} exit {res.code} {res.history:<22} {res.verdict:<4} "
+        f"{res.seconds:5.1f} s  {cut(res.first_line, 90)}",
+        flush=True,
+    )
+    return res
+
+
+def run_all(cases: list[Case], root: Path, jobs: int, started: float) -> list[Result]:
+    """The baseline, then the cases, `jobs` at once; the results in the cases' order."""
+    base = publish_baseline(root)
+    print(f"[hostile] baseline published in {time.perf_counter() - started:.0f} s", flush=True)
+    results: dict[str, Result] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for res in pool.map(lambda case: run_one(case, base, root), cases):
+            results[res.name] = res
+    return [results[c.name] for c in cases]
+
+
+def write_json(path: Path, results: list[Result]) -> None:
+    path.write_text(
+        json.dumps(
+            [{k: v for k, v in r.__dict__.items() if k != "output"} for r in results],
+            indent=1,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
+
+
+def print_summary(results: list[Result], minutes: float) -> None:
+    fails = [r.name for r in results if r.fails]
+    warns = [r.name for r in results if r.warns and not r.fails]
+    print(
+        f"\nSUMMARY: {len(results)} cases in {minutes:.1f} min: "
+        f"{len(results) - len(fails) - len(warns)} ok, {len(warns)} warn, {len(fails)} FAIL"
+        + (f" ({', '.join(fails)})" if fails else "")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     cases = [c for c in CASES if not args.only or re.search(args.only, c.name)]
     if args.list:
         for case in cases:
@@ -1538,27 +1668,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[hostile] {len(cases)} cases in {root}; publishing the baseline", flush=True)
     started = time.perf_counter()
     try:
-        base = publish_baseline(root)
-        print(f"[hostile] baseline published in {time.perf_counter() - started:.0f} s", flush=True)
-        results: dict[str, Result] = {}
-
-        def one(case: Case) -> Result:
-            try:
-                res = run_case(case, base, root)
-            except Exception as exc:  # the harness itself failed on this case
-                res = Result(case.name, case.expect, what=case.what, history="harness error")
-                res.warns.append(f"harness error: {type(exc).__name__}: {exc}")
-            print(
-                f"[hostile] {res.name:<26} exit {res.code} {res.history:<22} {res.verdict:<4} "
-                f"{res.seconds:5.1f} s  {cut(res.first_line, 90)}",
-                flush=True,
-            )
-            return res
-
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            for res in pool.map(one, cases):
-                results[res.name] = res
-        ordered = [results[c.name] for c in cases]
+        ordered = run_all(cases, root, args.jobs, started)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -1566,23 +1676,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(ordered)
     print_findings(ordered)
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                [{k: v for k, v in r.__dict__.items() if k != "output"} for r in ordered],
-                indent=1,
-                default=str,
-            ),
-            encoding="utf-8",
-        )
-    fails = [r.name for r in ordered if r.fails]
-    warns = [r.name for r in ordered if r.warns and not r.fails]
-    minutes = (time.perf_counter() - started) / 60
-    print(
-        f"\nSUMMARY: {len(ordered)} cases in {minutes:.1f} min: "
-        f"{len(ordered) - len(fails) - len(warns)} ok, {len(warns)} warn, {len(fails)} FAIL"
-        + (f" ({', '.join(fails)})" if fails else "")
-    )
-    return 1 if fails else 0
+        write_json(args.json, ordered)
+    print_summary(ordered, (time.perf_counter() - started) / 60)
+    return 1 if any(r.fails for r in ordered) else 0
 
 
 if __name__ == "__main__":
