@@ -12,14 +12,15 @@ weeks, a 365-day horizon, BG/NBD scoring, a 273-day holdout.
   (`clv_backtest_summary`) and the tracking of cumulative repeat purchase days per week
   (`clv_backtest_tracking`).
 
-Run as `python benchmarks/handwritten_clv.py <database>` after the SQL, or call `run(con)`.
+Call `run(con)` on the connection that ran the SQL, as bench_value_model.py does: the
+dates come from that session's variables (`as_of_date`, `calibration_end`), which a new
+connection does not have.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import sys
 
 import duckdb
 import numpy as np
@@ -215,8 +216,3 @@ def run(con: duckdb.DuckDBPyConnection) -> None:
     store(con, "clv_backtest", backtest)
     store(con, "clv_backtest_summary", backtest_summary(backtest))
     store(con, "clv_backtest_tracking", backtest_tracking(con, cal, calibration))
-
-
-if __name__ == "__main__":
-    with duckdb.connect(sys.argv[1]) as connection:
-        run(connection)

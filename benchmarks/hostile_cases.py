@@ -1406,7 +1406,8 @@ def publish_baseline(root: Path) -> Baseline:
     outcome = run_refresh(ctx)
     if outcome.code != 0:
         sys.stdout.write(outcome.out[-4000:] + outcome.err[-4000:])
-        raise SystemExit("the baseline refresh of the clean fixture failed")
+        print("the baseline refresh of the clean fixture failed", file=sys.stderr)
+        raise SystemExit(2)
     return Baseline(serve, ctx.work)
 
 
