@@ -1,6 +1,7 @@
 {#-
     Cast one raw text value to its contract type; a value that does not parse becomes
-    null (crm_contract_reasons() then flags it). Text is trimmed and blank becomes null.
+    null (the batch model flags it as `invalid_<column>`). Text is trimmed and blank
+    becomes null.
     Only the contract's forms parse: ISO-8601 dates and timestamps (an offset converts
     to UTC), plain decimal numbers with `.` (an exponent is allowed). Integers must be
     whole numbers ('1.5' is unparseable, not rounded) that fit a bigint; decimals are

@@ -1,5 +1,12 @@
-{#- Whether a text expression holds a C0 control character other than tab, line feed or carriage return, or DEL. -#}
-{% macro crm_has_control_character(expression) %}
+{#-
+    Whether a text expression holds a C0 control character other than tab, line feed or
+    carriage return, or DEL. A raw column that is already typed (Parquet; `source_type`
+    from crm_raw_columns) holds no text to check: false.
+-#}
+{% macro crm_has_control_character(expression, source_type='VARCHAR') %}
+    {%- if not crm_is_text_type(source_type) -%}
+        {{- return('false') -}}
+    {%- endif -%}
     {{- return(adapter.dispatch('crm_has_control_character', 'crm_value')(expression)) -}}
 {% endmacro %}
 

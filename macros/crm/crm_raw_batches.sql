@@ -166,21 +166,32 @@
 {#-
     A fingerprint of everything the batch store's own judgement of a row depends on
     besides the row: the entity's contract (columns, types, required, allowed values),
-    the entity's extra rules, the var `min_plausible_date` and the control-character
-    test. A stored file judged under another fingerprint is read again, so a changed
-    var or rule never leaves old verdicts in the store (a build gives the same answer
-    as --full-refresh).
+    the batch model's SQL (its casts and rules; `model.raw_code`, comments and layout
+    left out), the var `min_plausible_date` and the control-character test. A stored file
+    judged under another fingerprint is read again, so a changed var or rule never leaves
+    old verdicts in the store (a build gives the same answer as --full-refresh).
 -#}
-{% macro crm_batch_rules_hash(entity, rules=[]) %}
-    {{ return(local_md5(tojson(crm_raw_entity(entity)) ~ '|' ~ (rules | join('|')) ~ '|'
+{% macro crm_batch_rules_hash(entity, model_sql) %}
+    {%- set code = modules.re.sub('[{]#.*?#[}]|--[^\n]*', '', model_sql, flags=modules.re.S) -%}
+    {{ return(local_md5(tojson(crm_raw_entity(entity)) ~ '|' ~ (code.split() | join(' ')) ~ '|'
         ~ crm_min_plausible_date() ~ '|' ~ crm_has_control_character('x'))) }}
 {% endmacro %}
 
 {#-
     The engine's reader over some batches of an entity: a relation with the raw columns
-    and `file_index`, the position of each row's file in `files`.
+    and `file_index`, the position of each row's file in `files`. With no file to read
+    (the store holds every one), a relation of no rows with the contract's columns as
+    text: the batch model then adds nothing to its store.
 -#}
 {% macro crm_batch_reader(entity, files) %}
+    {%- if not files -%}
+        {%- set columns = [] -%}
+        {%- for column in crm_raw_entity(entity).columns -%}
+            {%- do columns.append('cast(null as ' ~ dbt.type_string() ~ ') as '
+                ~ adapter.quote(column.name)) -%}
+        {%- endfor -%}
+        {{ return('(select ' ~ (columns | join(', ')) ~ ', cast(0 as bigint) as file_index where false)') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('crm_batch_reader', 'crm_value')(entity, files)) }}
 {% endmacro %}
 

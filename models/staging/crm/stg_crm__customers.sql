@@ -6,7 +6,17 @@ validated as (
 
 final as (
     select
-        {{ crm_column_list('customers') }}
+        customer_id,
+        customer_name,
+        customer_type,
+        region,
+        city,
+        industry,
+        acquisition_channel,
+        email,
+        phone,
+        created_at,
+        updated_at
     from validated
     where row_outcome = 'accepted'
 )

@@ -6,7 +6,14 @@ validated as (
 
 final as (
     select
-        {{ crm_column_list('orders') }},
+        order_id,
+        customer_id,
+        ordered_at,
+        status,
+        quantity,
+        amount,
+        cost,
+        channel,
         cast(ordered_at as date) as ordered_date,
         status = 'completed' as is_completed,
         amount - cost as margin

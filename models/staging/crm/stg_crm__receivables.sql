@@ -6,7 +6,13 @@ validated as (
 
 final as (
     select
-        {{ crm_column_list('receivables') }},
+        invoice_id,
+        customer_id,
+        issued_at,
+        due_at,
+        amount,
+        paid_amount,
+        paid_at,
         amount - paid_amount as outstanding_amount
     from validated
     where row_outcome = 'accepted'

@@ -6,7 +6,12 @@ validated as (
 
 final as (
     select
-        {{ crm_column_list('service_tickets') }},
+        ticket_id,
+        customer_id,
+        opened_at,
+        closed_at,
+        ticket_type,
+        handling_minutes,
         ticket_type = 'complaint' as is_complaint
     from validated
     where row_outcome = 'accepted'

@@ -6,7 +6,12 @@ validated as (
 
 final as (
     select
-        {{ crm_column_list('surveys') }}
+        response_id,
+        customer_id,
+        responded_at,
+        expectation_score,
+        perception_score,
+        recommend_score
     from validated
     where row_outcome = 'accepted'
 )

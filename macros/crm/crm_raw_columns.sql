@@ -1,24 +1,12 @@
 {#-
-    The type each contract column has in the raw input, upper-cased ('VARCHAR', 'TIMESTAMP',
-    'DECIMAL(18,2)', ...), or 'MISSING' for an optional column the file lacks (a missing
-    required column has already stopped the build in crm_check_raw_files()). CSV and the
-    demo seeds are all text; Parquet keeps its own types, so typed columns skip the text
-    rules. In file mode the file is described (a CSV may lack an optional column); at parse
-    time and for the demo seeds every column is taken as present text.
--#}
-{% macro crm_raw_column_types(entity, reader=none) %}
-    {%- set types = {} -%}
-    {%- for name, found in crm_raw_columns(entity, reader).items() -%}
-        {%- do types.update({name: found.type}) -%}
-    {%- endfor -%}
-    {{ return(types) }}
-{% endmacro %}
-
-{#-
     Each contract column of an entity as the raw input holds it: {name: {type, header}},
     `header` being the column's name in the file, matched to the contract trimmed and
-    case-folded (a header ` City` is column city), and type 'MISSING' (header none) for an
-    optional column the file lacks.
+    case-folded (a header ` City` is column city). `type` is upper-cased ('VARCHAR',
+    'TIMESTAMP', 'DECIMAL(18,2)', ...), or 'MISSING' (header none) for an optional column
+    the file lacks (a missing required column has already stopped the build in
+    crm_check_raw_files()). CSV and the demo seeds are all text; Parquet keeps its own
+    types, so typed columns skip the text rules. At parse time and for the demo seeds every
+    column is taken as present text.
 -#}
 {% macro crm_raw_columns(entity, reader=none) %}
     {%- set spec = crm_raw_entity(entity) -%}
@@ -65,4 +53,15 @@
         {{ return('VARCHAR') }}
     {%- endif -%}
     {{ return(names.get(spark, spark | replace(' ', '') | upper)) }}
+{% endmacro %}
+
+{#-
+    A raw column as the reader holds it (an entry of crm_raw_columns): its header, quoted,
+    or a text null for an optional column the file lacks.
+-#}
+{% macro crm_raw_value(found) %}
+    {%- if found.type == 'MISSING' -%}
+        {{ return('cast(null as ' ~ dbt.type_string() ~ ')') }}
+    {%- endif -%}
+    {{ return(adapter.quote(found.header)) }}
 {% endmacro %}
