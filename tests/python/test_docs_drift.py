@@ -11,6 +11,7 @@ problems, and each is shown to fail on a small fixture that breaks it.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -190,6 +191,39 @@ def link_problems(docs: dict[str, str], root: Path) -> list[str]:
 # --- the project's own texts -----------------------------------------------------------
 
 
+MACRO_DEF = re.compile(r"{%-?\s*macro\s+(\w+)\s*\((.*?)\)\s*-?%}", re.S)
+
+
+def macro_signatures(sql_texts: list[str]) -> dict[str, list[str]]:
+    """Every macro defined in the texts, with its argument names in order (Jinja's
+    defaults, `none` or `[]`, parse as Python's)."""
+    found = {}
+    for text in sql_texts:
+        for name, args in MACRO_DEF.findall(text):
+            function = ast.parse(f"def {name}({args}): pass").body[0]
+            found[name] = [arg.arg for arg in function.args.args]
+    return found
+
+
+def macro_doc_problems(macros_yml: str, signatures: dict[str, list[str]]) -> list[str]:
+    """A line per macro that macros/_macros.yml and the SQL disagree on: one described
+    and not defined, defined and not described, or described with other arguments."""
+    described = {m["name"]: m for m in yaml.safe_load(macros_yml)["macros"]}
+    problems = [
+        f"macro {n}: described, not defined" for n in sorted(described.keys() - signatures.keys())
+    ]
+    problems += [
+        f"macro {n}: defined, not described" for n in sorted(signatures.keys() - described.keys())
+    ]
+    for name in sorted(described.keys() & signatures.keys()):
+        documented = [arg["name"] for arg in described[name].get("arguments") or []]
+        if documented != signatures[name]:
+            problems.append(
+                f"macro {name}: arguments {documented} described, {signatures[name]} defined"
+            )
+    return problems
+
+
 def source_texts(*patterns: str) -> list[str]:
     return [
         p.read_text(encoding="utf-8", errors="replace")
@@ -338,3 +372,27 @@ def test_link_guard_trips(tmp_path):
 )
 def test_anchors_follow_github(title, anchor):
     assert heading_anchors(f"## {title}\n") == {anchor}
+
+
+def test_every_macro_described_with_its_arguments():
+    macros_yml = (PROJECT_DIR / "macros" / "_macros.yml").read_text(encoding="utf-8")
+    sql = [p.read_text(encoding="utf-8") for p in (PROJECT_DIR / "macros").rglob("*.sql")]
+    assert macro_doc_problems(macros_yml, macro_signatures(sql)) == []
+
+
+def test_macro_guard_trips():
+    sql = [
+        "{% macro crm_a(entity, rules=[]) %}x{% endmacro %}",
+        "{%- macro crm_b(x, y=none) -%}{{ return(1) }}{%- endmacro %}",
+    ]
+    macros_yml = """
+macros:
+  - name: crm_a
+    arguments: [{name: entity}]
+  - name: crm_gone
+"""
+    assert macro_doc_problems(macros_yml, macro_signatures(sql)) == [
+        "macro crm_gone: described, not defined",
+        "macro crm_b: defined, not described",
+        "macro crm_a: arguments ['entity'] described, ['entity', 'rules'] defined",
+    ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_value.expectations import raw_contract
+from crm_value.contract import raw_contract
 
 MODELS = Path(__file__).resolve().parents[2] / "models" / "staging" / "crm"
 
