@@ -12,7 +12,7 @@ import streamlit as st
 from crm_value.dashboard import charts, ui
 
 REJECTED = re.compile(r"audit\.rejected_[a-z_]+")
-REASON_SEPARATOR = ","  # crm_reason_list joins the codes with a comma
+REASON_SEPARATOR = ","  # the base models join the reason codes with a comma (concat_ws)
 QUALITY_DIMENSIONS = ("region", "customer_type", "acquisition_channel")
 
 
