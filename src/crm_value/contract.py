@@ -26,7 +26,6 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.ext import Extension
 
 from crm_value.dbt_env import PROJECT_DIR
 
@@ -41,16 +40,6 @@ class _MacroReturn(Exception):
 
     def __init__(self, value: Any) -> None:
         self.value = value
-
-
-class _DoExtension(Extension):
-    """`{% do expression %}`, as dbt's Jinja has it (jinja2.ext.do, kept explicit)."""
-
-    tags = {"do"}  # noqa: RUF012 - jinja2's declared class attribute
-
-    def parse(self, parser: Any) -> nodes.Node:
-        lineno = next(parser.stream).lineno
-        return nodes.ExprStmt(parser.parse_tuple(), lineno=lineno)
 
 
 def _raise(value: Any) -> None:
@@ -130,12 +119,12 @@ class _Renderer:
         self.clock = dt.datetime.now(dt.UTC)
         self.macros: dict[str, Any] = {}
         env = jinja2.Environment(
-            undefined=jinja2.StrictUndefined, autoescape=False, extensions=[_DoExtension]
+            undefined=jinja2.StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"]
         )
         env.globals.update(
             {
                 "return": _raise,
-                "var": lambda name, default=None: self.dbt_vars.get(name, default),
+                "var": self.var,
                 "dbt": _Dbt(),
                 "adapter": _Adapter(self.macros),
                 "exceptions": _Compiler(),
@@ -158,6 +147,15 @@ class _Renderer:
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self.macros[name](*args, **kwargs)
+
+    def var(self, name: str, *default: Any) -> Any:
+        """`var(name[, default])` as dbt has it: a var the call was not given, without a
+        default, is an error (never a silent null)."""
+        if name in self.dbt_vars:
+            return self.dbt_vars[name]
+        if default:
+            return default[0]
+        raise ValueError(f"the macro reads var {name!r}, which this call was not given")
 
 
 @functools.cache
