@@ -13,7 +13,17 @@
     supersede: no key is in a later file.
 -#}
 {{ config(materialized='table') }}
-{%- set first_file = crm_raw_listing('orders').files[0].file %}
+{%- set listing = crm_raw_listing('orders') %}
+{#- The row's reasons: the batch store's, then the rules of other rows and the clock. -#}
+{%- set reject_reasons %}
+nullif(concat_ws(
+    ',',
+    static_reasons,
+    case when customer_id is not null and not is_known_customer then 'unknown_customer' end,
+    case when order_id is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end,
+    case when ordered_at > {{ crm_future_limit() }} then 'future_ordered_at' end
+), '')
+{%- endset %}
 
 with
 
@@ -56,48 +66,65 @@ reasoned as (
         channel,
         n_raw_rows,
         raw_kept,
-        nullif(concat_ws(
-            ',',
-            static_reasons,
-            case when customer_id is not null and not is_known_customer then 'unknown_customer' end,
-            case when order_id is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end,
-            case when ordered_at > {{ crm_future_limit() }} then 'future_ordered_at' end
-        ), '') as reject_reasons
+        {{ reject_reasons }} as reject_reasons
     from checked
 ),
 
-later_keys as (
-    -- Only a key that a file after the first holds can have a row in two files: the
-    -- rest of the store (the first file, a full export's bulk) needs no comparison.
-    select distinct order_id
-    from batches
-    where batch_file > {{ crm_text_literal(first_file) }}
-),
+{%- if listing.files | length > 1 %}
 
-latest_files as (
-    -- Among a key's valid rows, the latest file's wins.
-    select
-        reasoned.order_id,
-        max(reasoned.batch_file) as latest_file
-    from reasoned
-    inner join later_keys
-        on reasoned.order_id = later_keys.order_id
-    where reasoned.reject_reasons is null
-    group by reasoned.order_id
-),
+    later_keys as (
+        -- Only a key that a file after the first holds can have a row in two files: the
+        -- rest of the store (the first file, a full export's bulk) needs no comparison.
+        select distinct order_id
+        from batches
+        where batch_file > {{ crm_text_literal(listing.files[0].file) }}
+    ),
 
-versioned as (
-    select
-        reasoned.*,
-        coalesce(
-            reasoned.reject_reasons is null
-            and reasoned.batch_file < latest_files.latest_file,
-            false
-        ) as is_superseded
-    from reasoned
-    left join latest_files
-        on reasoned.order_id = latest_files.order_id
-)
+    contested as (
+        -- The rows of those keys in every file, judged as `reasoned` judges them (read from
+        -- the batches again: the whole store is never compared with itself).
+        select
+            batches.*,
+            customers.customer_id is not null as is_known_customer
+        from batches
+        inner join later_keys
+            on batches.order_id = later_keys.order_id
+        left join customers
+            on batches.customer_id = customers.customer_id
+    ),
+
+    latest_files as (
+        -- Among a key's valid rows, the latest file's wins.
+        select
+            order_id,
+            max(batch_file) as latest_file
+        from contested
+        where {{ reject_reasons }} is null
+        group by order_id
+    ),
+
+    versioned as (
+        select
+            reasoned.*,
+            coalesce(
+                reasoned.reject_reasons is null
+                and reasoned.batch_file < latest_files.latest_file,
+                false
+            ) as is_superseded
+        from reasoned
+        left join latest_files
+            on reasoned.order_id = latest_files.order_id
+    )
+{%- else %}
+
+    versioned as (
+        -- One file: no key has a row in a later file, nothing is superseded.
+        select
+            *,
+            false as is_superseded
+        from reasoned
+    )
+{%- endif %}
 
 select
     batch_file,

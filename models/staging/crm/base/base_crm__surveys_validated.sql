@@ -13,7 +13,17 @@
     supersede: no key is in a later file.
 -#}
 {{ config(materialized='table') }}
-{%- set first_file = crm_raw_listing('surveys').files[0].file %}
+{%- set listing = crm_raw_listing('surveys') %}
+{#- The row's reasons: the batch store's, then the rules of other rows and the clock. -#}
+{%- set reject_reasons %}
+nullif(concat_ws(
+    ',',
+    static_reasons,
+    case when customer_id is not null and not is_known_customer then 'unknown_customer' end,
+    case when response_id is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end,
+    case when responded_at > {{ crm_future_limit() }} then 'future_responded_at' end
+), '')
+{%- endset %}
 
 with
 
@@ -52,48 +62,65 @@ reasoned as (
         recommend_score,
         n_raw_rows,
         raw_kept,
-        nullif(concat_ws(
-            ',',
-            static_reasons,
-            case when customer_id is not null and not is_known_customer then 'unknown_customer' end,
-            case when response_id is not null and rows_sharing_key > 1 then 'conflicting_duplicate' end,
-            case when responded_at > {{ crm_future_limit() }} then 'future_responded_at' end
-        ), '') as reject_reasons
+        {{ reject_reasons }} as reject_reasons
     from checked
 ),
 
-later_keys as (
-    -- Only a key that a file after the first holds can have a row in two files: the
-    -- rest of the store (the first file, a full export's bulk) needs no comparison.
-    select distinct response_id
-    from batches
-    where batch_file > {{ crm_text_literal(first_file) }}
-),
+{%- if listing.files | length > 1 %}
 
-latest_files as (
-    -- Among a key's valid rows, the latest file's wins.
-    select
-        reasoned.response_id,
-        max(reasoned.batch_file) as latest_file
-    from reasoned
-    inner join later_keys
-        on reasoned.response_id = later_keys.response_id
-    where reasoned.reject_reasons is null
-    group by reasoned.response_id
-),
+    later_keys as (
+        -- Only a key that a file after the first holds can have a row in two files: the
+        -- rest of the store (the first file, a full export's bulk) needs no comparison.
+        select distinct response_id
+        from batches
+        where batch_file > {{ crm_text_literal(listing.files[0].file) }}
+    ),
 
-versioned as (
-    select
-        reasoned.*,
-        coalesce(
-            reasoned.reject_reasons is null
-            and reasoned.batch_file < latest_files.latest_file,
-            false
-        ) as is_superseded
-    from reasoned
-    left join latest_files
-        on reasoned.response_id = latest_files.response_id
-)
+    contested as (
+        -- The rows of those keys in every file, judged as `reasoned` judges them (read from
+        -- the batches again: the whole store is never compared with itself).
+        select
+            batches.*,
+            customers.customer_id is not null as is_known_customer
+        from batches
+        inner join later_keys
+            on batches.response_id = later_keys.response_id
+        left join customers
+            on batches.customer_id = customers.customer_id
+    ),
+
+    latest_files as (
+        -- Among a key's valid rows, the latest file's wins.
+        select
+            response_id,
+            max(batch_file) as latest_file
+        from contested
+        where {{ reject_reasons }} is null
+        group by response_id
+    ),
+
+    versioned as (
+        select
+            reasoned.*,
+            coalesce(
+                reasoned.reject_reasons is null
+                and reasoned.batch_file < latest_files.latest_file,
+                false
+            ) as is_superseded
+        from reasoned
+        left join latest_files
+            on reasoned.response_id = latest_files.response_id
+    )
+{%- else %}
+
+    versioned as (
+        -- One file: no key has a row in a later file, nothing is superseded.
+        select
+            *,
+            false as is_superseded
+        from reasoned
+    )
+{%- endif %}
 
 select
     batch_file,
