@@ -16,7 +16,9 @@ project's own validators):
 4. publish: the marts and audit tables are copied into a new serving release (DuckDB file
    plus Parquet files) and `current` is switched to it in one atomic rename.
 
-Whatever happens, the run is written to the run history; a refresh that stops leaves the
+Each stage is a module of its own (crm_value.inputs, door, freshness, build, publish);
+this one runs them in order and settles a run that stops. Whatever happens, the run is
+written to the run history; a refresh that stops leaves the
 published release exactly as it was and says why in one line (never a traceback: an
 unexpected error's traceback goes to `runs/<run>/traceback.txt`). Exit code 0: published;
 1: stopped by a guard, a bad var, a fault or an error; 2: bad arguments (e.g. --vars that
@@ -172,6 +174,7 @@ class Run:
         if broken:
             raise StageFailed("publish", f"nothing can be published: {broken}")
         as_of = check_vars(self)
+        self.stage = "input"
         served = served_release(self.serve_dir)
         new_input = check_input(self, served)
         door, stamps = door_stage(self)
