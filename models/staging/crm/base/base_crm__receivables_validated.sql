@@ -69,61 +69,8 @@ reasoned as (
     from checked
 ),
 
-{%- if listing.files | length > 1 %}
-
-    later_keys as (
-        -- Only a key that a file after the first holds can have a row in two files: the
-        -- rest of the store (the first file, a full export's bulk) needs no comparison.
-        select distinct invoice_id
-        from batches
-        where batch_file > {{ crm_text_literal(listing.files[0].file) }}
-    ),
-
-    contested as (
-        -- The rows of those keys in every file, judged as `reasoned` judges them (read from
-        -- the batches again: the whole store is never compared with itself).
-        select
-            batches.*,
-            customers.customer_id is not null as is_known_customer
-        from batches
-        inner join later_keys
-            on batches.invoice_id = later_keys.invoice_id
-        left join customers
-            on batches.customer_id = customers.customer_id
-    ),
-
-    latest_files as (
-        -- Among a key's valid rows, the latest file's wins.
-        select
-            invoice_id,
-            max(batch_file) as latest_file
-        from contested
-        where {{ reject_reasons }} is null
-        group by invoice_id
-    ),
-
-    versioned as (
-        select
-            reasoned.*,
-            coalesce(
-                reasoned.reject_reasons is null
-                and reasoned.batch_file < latest_files.latest_file,
-                false
-            ) as is_superseded
-        from reasoned
-        left join latest_files
-            on reasoned.invoice_id = latest_files.invoice_id
-    )
-{%- else %}
-
-    versioned as (
-        -- One file: no key has a row in a later file, nothing is superseded.
-        select
-            *,
-            false as is_superseded
-        from reasoned
-    )
-{%- endif %}
+-- Among a key's valid rows, the latest file's wins; older ones are superseded.
+{{ crm_latest_file_wins('invoice_id', reject_reasons, listing) }}
 
 select
     batch_file,
