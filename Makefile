@@ -34,9 +34,9 @@ $(VENV)/.spark-installed: $(VENV)/.installed requirements-spark.txt
 	touch $@
 
 ## test-spark: set up with Spark, then every Spark test: the one the test command runs (a
-## bad raw file, the demo and 20,000 generated customers built in one Spark session as on
-## DuckDB) and the `spark_long` ones it leaves out: the project parses on Spark, a refresh
-## of the demo on Spark publishes what a DuckDB refresh publishes, the 20,000 customers
+## bad raw file and 20,000 generated customers built in one Spark session as on DuckDB)
+## and the `spark_long` ones it leaves out: the project parses on Spark, the demo's seeds
+## build on Spark as on DuckDB, a refresh of the demo on Spark publishes what a DuckDB refresh publishes, the 20,000 customers
 ## pass every data and unit test on Spark, the shapes the generator never makes build
 ## alike on Spark, a stale export and a failed test stop a refresh on Spark
 test-spark: setup-spark
@@ -95,8 +95,8 @@ test-pytest: setup-spark setup-browser
 	  $(BIN)/pytest -n 2 --dist worksteal --durations=40 -m "not spark_long"
 
 ## spark-check: set up with Spark, then the Spark test of the test command alone (a bad
-## file, the demo and 20,000 generated customers built in one Spark session as on
-## DuckDB): one process, as Spark runs its own threads. About four minutes alone;
+## file and 20,000 generated customers built in one Spark session as on DuckDB): one
+## process, as Spark runs its own threads. About four minutes alone;
 ## `make test-spark` adds the spark_long ones
 spark-check: setup-spark
 	$(BIN)/pytest -p no:cacheprovider -m "not spark_long" tests/python/test_spark.py
